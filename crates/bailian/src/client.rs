@@ -1,0 +1,450 @@
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use serde_json::Value;
+
+use crate::chat::{
+    ChatChunk, ChatRequest, ChatResponse, NativeParse, parse_error_body, parse_native,
+};
+use crate::error::{ApiError, Error, Result, describe_transport_error};
+use crate::retry::{RetryNotice, RetryPolicy};
+use crate::secret::ApiKey;
+use crate::sse::{SseDecoder, SseEvent};
+
+/// The Beijing gateway; other regions and workspace hosts are a configuration value away.
+pub const DEFAULT_BASE_URL: &str = "https://dashscope.aliyuncs.com";
+
+const TEXT_GENERATION_PATH: &str = "/api/v1/services/aigc/text-generation/generation";
+const COMPAT_MODELS_PATH: &str = "/compatible-mode/v1/models";
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Scheme and host (and port), without a path: `https://dashscope.aliyuncs.com`.
+    pub base_url: String,
+    pub api_key: ApiKey,
+    /// Sent as `X-DashScope-WorkSpace` when set.
+    pub workspace: Option<String>,
+    pub retry: RetryPolicy,
+    pub connect_timeout: Duration,
+    /// The longest silence tolerated while waiting for response headers or the next stream bytes.
+    pub idle_timeout: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: impl Into<String>, api_key: ApiKey) -> Self {
+        Self {
+            base_url: base_url.into(),
+            api_key,
+            workspace: None,
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+            // The gateway itself gives up after 180 s (`x-dashscope-timeout`).
+            idle_timeout: Duration::from_secs(180),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    config: ClientConfig,
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        let base_url = normalize_base_url(&config.base_url)?;
+        let mut headers = HeaderMap::new();
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.api_key.expose()))
+            .map_err(|_| {
+                Error::Config("the API key contains characters not allowed in a header".into())
+            })?;
+        auth.set_sensitive(true);
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("bailian-desk/", env!("CARGO_PKG_VERSION"))),
+        );
+        if let Some(workspace) = &config.workspace {
+            let value = HeaderValue::from_str(workspace)
+                .map_err(|_| Error::Config(format!("invalid workspace id {workspace:?}")))?;
+            headers.insert("X-DashScope-WorkSpace", value);
+        }
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .map_err(|e| Error::Config(describe_transport_error(&e)))?;
+        Ok(Self {
+            http,
+            base_url,
+            config,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A whole reply in one response.
+    pub async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse> {
+        self.chat_observed(request, |_| {}).await
+    }
+
+    pub async fn chat_observed(
+        &self,
+        request: &ChatRequest,
+        on_retry: impl FnMut(&RetryNotice),
+    ) -> Result<ChatResponse> {
+        let body = request.native_body(false);
+        let url = format!("{}{TEXT_GENERATION_PATH}", self.base_url);
+        self.with_retries(on_retry, || self.chat_once(&url, &body))
+            .await
+    }
+
+    /// A streamed reply. Retries happen only until the first event arrives: once the caller has
+    /// text, a retry could duplicate or contradict it, so a later failure is reported instead.
+    pub async fn chat_stream(&self, request: &ChatRequest) -> Result<ChatStream> {
+        self.chat_stream_observed(request, |_| {}).await
+    }
+
+    pub async fn chat_stream_observed(
+        &self,
+        request: &ChatRequest,
+        on_retry: impl FnMut(&RetryNotice),
+    ) -> Result<ChatStream> {
+        let body = request.native_body(true);
+        let url = format!("{}{TEXT_GENERATION_PATH}", self.base_url);
+        self.with_retries(on_retry, || self.open_stream_once(&url, &body))
+            .await
+    }
+
+    /// Model ids the key can use, from the compatible-mode listing.
+    pub async fn list_models(&self) -> Result<Vec<String>> {
+        let url = format!("{}{COMPAT_MODELS_PATH}", self.base_url);
+        let value: Value = self
+            .with_retries(
+                |_| {},
+                || async {
+                    let response = self.send(self.http.get(&url), &url).await?;
+                    let text = self.read_body(response, &url).await?;
+                    serde_json::from_str(&text)
+                        .map_err(|e| Error::Protocol(format!("model list: {e}")))
+                },
+            )
+            .await?;
+        let ids = value
+            .get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::Protocol("model list without `data`".into()))?
+            .iter()
+            .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        Ok(ids)
+    }
+
+    async fn with_retries<T, F, Fut>(
+        &self,
+        mut on_retry: impl FnMut(&RetryNotice),
+        mut attempt: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let started = Instant::now();
+        let mut attempt_number = 1;
+        loop {
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            if !error.is_retryable() {
+                return Err(error);
+            }
+            let retry_after = error.api().and_then(|api| api.retry_after);
+            let Some(delay) =
+                self.config
+                    .retry
+                    .next_delay(attempt_number, started.elapsed(), retry_after)
+            else {
+                tracing::warn!(attempts = attempt_number, %error, "giving up after retries");
+                return Err(error);
+            };
+            attempt_number += 1;
+            let notice = RetryNotice {
+                next_attempt: attempt_number,
+                delay,
+                reason: error.to_string(),
+            };
+            tracing::info!(attempt = attempt_number, delay_ms = delay.as_millis() as u64, reason = %notice.reason, "retrying");
+            on_retry(&notice);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn send(&self, builder: reqwest::RequestBuilder, url: &str) -> Result<reqwest::Response> {
+        let timeout = self.config.idle_timeout;
+        let response = match tokio::time::timeout(timeout, builder.send()).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => return Err(Error::from_transport(url, &e, timeout)),
+            Err(_) => {
+                return Err(Error::Timeout {
+                    url: url.to_owned(),
+                    seconds: timeout.as_secs(),
+                });
+            }
+        };
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let request_id = header_string(response.headers(), "x-request-id");
+        let text = self.read_body(response, url).await.unwrap_or_default();
+        let mut api = parse_error_body(status, &text, request_id);
+        api.retry_after = retry_after;
+        Err(Error::Api(api))
+    }
+
+    async fn read_body(&self, response: reqwest::Response, url: &str) -> Result<String> {
+        let timeout = self.config.idle_timeout;
+        match tokio::time::timeout(timeout, response.text()).await {
+            Ok(Ok(text)) => Ok(text),
+            Ok(Err(e)) => Err(Error::from_transport(url, &e, timeout)),
+            Err(_) => Err(Error::Timeout {
+                url: url.to_owned(),
+                seconds: timeout.as_secs(),
+            }),
+        }
+    }
+
+    async fn chat_once(&self, url: &str, body: &Value) -> Result<ChatResponse> {
+        let builder = self
+            .http
+            .post(url)
+            .header(CONTENT_TYPE, "application/json")
+            .json(body);
+        let response = self.send(builder, url).await?;
+        let text = self.read_body(response, url).await?;
+        match parse_native(&text, 200).map_err(Error::Protocol)? {
+            NativeParse::Error(api) => Err(Error::Api(api)),
+            NativeParse::Chunk(chunk) => Ok(ChatResponse {
+                text: chunk.delta,
+                finish_reason: chunk.finish_reason,
+                usage: chunk.usage,
+                request_id: chunk.request_id,
+            }),
+        }
+    }
+
+    async fn open_stream_once(&self, url: &str, body: &Value) -> Result<ChatStream> {
+        let builder = self
+            .http
+            .post(url)
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "text/event-stream")
+            .header("X-DashScope-SSE", "enable")
+            .json(body);
+        let response = self.send(builder, url).await?;
+        let mut stream = ChatStream {
+            response,
+            decoder: SseDecoder::new(),
+            idle_timeout: self.config.idle_timeout,
+            url: url.to_owned(),
+            events_received: 0,
+            pending: None,
+            finished: false,
+        };
+        // Wait for the first event here, inside the retry loop: until the caller has seen text,
+        // a failure is as safe to retry as a refused connection.
+        match stream.read_chunk().await {
+            Some(Ok(first)) => {
+                stream.pending = Some(first);
+                Ok(stream)
+            }
+            Some(Err(Error::StreamInterrupted { reason, .. })) => Err(Error::Network {
+                url: url.to_owned(),
+                reason: format!("the stream ended before its first event: {reason}"),
+            }),
+            Some(Err(e)) => Err(e),
+            None => Err(Error::Network {
+                url: url.to_owned(),
+                reason: "the stream ended before its first event".into(),
+            }),
+        }
+    }
+}
+
+/// A reply being streamed. Call [`ChatStream::next`] until it returns `None`.
+#[derive(Debug)]
+pub struct ChatStream {
+    response: reqwest::Response,
+    decoder: SseDecoder,
+    idle_timeout: Duration,
+    url: String,
+    events_received: u64,
+    pending: Option<ChatChunk>,
+    finished: bool,
+}
+
+impl ChatStream {
+    /// The next chunk; `None` after the chunk that carried the finish reason. A stream that ends
+    /// without one, or breaks, yields [`Error::StreamInterrupted`] (or the in-stream API error).
+    pub async fn next(&mut self) -> Option<Result<ChatChunk>> {
+        if let Some(first) = self.pending.take() {
+            return Some(Ok(first));
+        }
+        self.read_chunk().await
+    }
+
+    pub fn events_received(&self) -> u64 {
+        self.events_received
+    }
+
+    async fn read_chunk(&mut self) -> Option<Result<ChatChunk>> {
+        if self.finished {
+            return None;
+        }
+        loop {
+            if let Some(event) = self.decoder.next_event() {
+                if let Some(result) = self.handle_event(event) {
+                    return Some(result);
+                }
+                continue;
+            }
+            match tokio::time::timeout(self.idle_timeout, self.response.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.decoder.push(&bytes),
+                Ok(Ok(None)) => {
+                    if let Some(event) = self.decoder.finish() {
+                        if let Some(result) = self.handle_event(event) {
+                            return Some(result);
+                        }
+                    }
+                    return self
+                        .interrupted("the connection closed before the reply finished".into());
+                }
+                Ok(Err(e)) => return self.interrupted(describe_transport_error(&e)),
+                Err(_) => {
+                    return self.interrupted(format!(
+                        "no data for {} s from {}",
+                        self.idle_timeout.as_secs(),
+                        self.url
+                    ));
+                }
+            }
+        }
+    }
+
+    fn interrupted(&mut self, reason: String) -> Option<Result<ChatChunk>> {
+        self.finished = true;
+        Some(Err(Error::StreamInterrupted {
+            events_received: self.events_received,
+            reason,
+        }))
+    }
+
+    /// `None` for events that carry nothing for the caller (an empty `[DONE]`-style sentinel).
+    fn handle_event(&mut self, event: SseEvent) -> Option<Result<ChatChunk>> {
+        let data = event.data.trim();
+        if data.is_empty() || data == "[DONE]" {
+            return None;
+        }
+        let status = event
+            .http_status
+            .unwrap_or(if event.is_error() { 400 } else { 200 });
+        let parsed = parse_native(data, status);
+        self.events_received += 1;
+        match parsed {
+            Ok(NativeParse::Chunk(chunk)) if !event.is_error() => {
+                if chunk.finish_reason.is_some() {
+                    self.finished = true;
+                }
+                Some(Ok(chunk))
+            }
+            Ok(NativeParse::Chunk(chunk)) => {
+                self.finished = true;
+                Some(Err(Error::Api(ApiError {
+                    status,
+                    code: "UnknownError".into(),
+                    message: "the stream reported an error without a code".into(),
+                    request_id: chunk.request_id,
+                    retry_after: None,
+                })))
+            }
+            Ok(NativeParse::Error(mut api)) => {
+                self.finished = true;
+                if event.is_error() {
+                    api.status = status;
+                }
+                Some(Err(Error::Api(api)))
+            }
+            Err(message) => {
+                self.finished = true;
+                Some(Err(Error::Protocol(message)))
+            }
+        }
+    }
+}
+
+fn normalize_base_url(raw: &str) -> Result<String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed)
+        .map_err(|e| Error::Config(format!("base URL {raw:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::Config(format!(
+            "base URL {raw:?} must be http(s)://host"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name)?.to_str().ok().map(str::to_owned)
+}
+
+/// `Retry-After-Ms` (milliseconds) or `Retry-After` in seconds; the HTTP-date form is not used by
+/// DashScope and is ignored.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(ms) =
+        header_string(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        return (ms.is_finite() && ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0));
+    }
+    let secs = header_string(headers, "retry-after")?
+        .trim()
+        .parse::<f64>()
+        .ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_validation() {
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8080/").ok().as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert!(normalize_base_url("ftp://x").is_err());
+        assert!(normalize_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert("retry-after-ms", HeaderValue::from_static("250"));
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+        let mut d = HeaderMap::new();
+        d.insert(
+            "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&d), None);
+    }
+}

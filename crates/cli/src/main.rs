@@ -1,0 +1,241 @@
+//! `bailian-desk`: chat with Qwen and read the local history from a terminal or a script.
+//! Configuration comes from the environment (`DASHSCOPE_API_KEY`, `BAILIAN_BASE_URL`,
+//! `BAILIAN_DESK_HOME`), exactly as for the desktop app, and the data is the same.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use desk_core::{Desk, DeskConfig, DeskError, SendRequest, StreamUpdate};
+
+#[derive(Parser)]
+#[command(
+    name = "bailian-desk",
+    version,
+    about = "Bailian Desk from the command line"
+)]
+struct Cli {
+    /// Answer from the bundled offline emulator instead of Bailian (no key needed; not Qwen).
+    #[arg(long, global = true)]
+    demo: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Send a prompt and stream the reply to stdout.
+    Chat {
+        /// Model to use (default: the conversation's, or qwen-plus).
+        #[arg(long)]
+        model: Option<String>,
+        /// Continue this conversation instead of starting a new one.
+        #[arg(long)]
+        conversation: Option<String>,
+        /// The prompt; `-` reads it from stdin.
+        #[arg(required = true, num_args = 1..)]
+        prompt: Vec<String>,
+    },
+    /// Read the stored conversations.
+    Conversations {
+        #[command(subcommand)]
+        command: ConversationsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConversationsCommand {
+    /// Newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One conversation with its messages.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// An error already explained to the user on stderr.
+struct Reported;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Desk(error)) => {
+            report(&error);
+            ExitCode::FAILURE
+        }
+        Err(Failure::Reported(Reported)) => ExitCode::FAILURE,
+        Err(Failure::Other(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Failure {
+    Desk(DeskError),
+    Reported(Reported),
+    Other(anyhow::Error),
+}
+
+impl From<DeskError> for Failure {
+    fn from(error: DeskError) -> Self {
+        Failure::Desk(error)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure::Other(error)
+    }
+}
+
+fn report(error: &DeskError) {
+    let mut line = format!("error [{}]: {}", error.code.as_str(), error.message);
+    if let Some(request_id) = &error.request_id {
+        line.push_str(&format!(" (request id {request_id})"));
+    }
+    eprintln!("{line}");
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let desk = Desk::open(DeskConfig::from_env()?)?;
+    if cli.demo {
+        desk.start_demo().await?;
+        eprintln!("offline demo: replies come from the local Bailian emulator, not from Qwen");
+    }
+    match cli.command {
+        Command::Chat {
+            model,
+            conversation,
+            prompt,
+        } => chat(&desk, model, conversation, prompt).await,
+        Command::Conversations { command } => {
+            let mut stdout = std::io::stdout().lock();
+            match command {
+                ConversationsCommand::List { json } => {
+                    let conversations = desk.list_conversations()?;
+                    if json {
+                        serde_json::to_writer_pretty(&mut stdout, &conversations)
+                            .context("writing JSON")?;
+                        writeln!(stdout).context("writing to stdout")?;
+                    } else {
+                        for c in conversations {
+                            writeln!(
+                                stdout,
+                                "{}  {:>4} msgs  {}  ({})",
+                                c.id, c.message_count, c.title, c.model
+                            )
+                            .context("writing to stdout")?;
+                        }
+                    }
+                }
+                ConversationsCommand::Show { id, json } => {
+                    let view = desk.conversation(&id)?;
+                    if json {
+                        serde_json::to_writer_pretty(&mut stdout, &view).context("writing JSON")?;
+                        writeln!(stdout).context("writing to stdout")?;
+                    } else {
+                        writeln!(stdout, "# {}", view.conversation.title)
+                            .context("writing to stdout")?;
+                        for m in view.messages {
+                            let demo = if m.demo { " (demo)" } else { "" };
+                            writeln!(
+                                stdout,
+                                "\n[{}{} · {}]\n{}",
+                                m.role.as_str(),
+                                demo,
+                                m.status.as_str(),
+                                m.content
+                            )
+                            .context("writing to stdout")?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn chat(
+    desk: &Desk,
+    model: Option<String>,
+    conversation: Option<String>,
+    prompt: Vec<String>,
+) -> Result<(), Failure> {
+    let prompt = if prompt == ["-"] {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the prompt from stdin")?;
+        text
+    } else {
+        prompt.join(" ")
+    };
+    let mut stdout = std::io::stdout();
+    let mut write_failed = None;
+    let result = desk
+        .send_message(
+            SendRequest {
+                conversation_id: conversation,
+                prompt,
+                model,
+            },
+            |update| match update {
+                StreamUpdate::Delta { text } => {
+                    if let Err(e) = stdout
+                        .write_all(text.as_bytes())
+                        .and_then(|()| stdout.flush())
+                    {
+                        write_failed.get_or_insert(e);
+                    }
+                }
+                StreamUpdate::Retrying {
+                    attempt,
+                    delay_ms,
+                    reason,
+                } => {
+                    eprintln!("retrying (attempt {attempt}) in {delay_ms} ms: {reason}");
+                }
+                StreamUpdate::Started {
+                    conversation_id, ..
+                } => {
+                    tracing::debug!(%conversation_id, "prompt stored");
+                }
+                StreamUpdate::Finished { .. } => {}
+            },
+        )
+        .await;
+    // End the streamed text with a newline even when it broke off, so the error starts a line.
+    let _ = writeln!(stdout);
+    if let Some(error) = write_failed {
+        return Err(anyhow::Error::new(error)
+            .context("writing the reply to stdout")
+            .into());
+    }
+    match result {
+        Ok(outcome) => {
+            eprintln!("conversation {}", outcome.conversation_id);
+            Ok(())
+        }
+        Err(error) => {
+            report(&error);
+            Err(Failure::Reported(Reported))
+        }
+    }
+}

@@ -1,0 +1,226 @@
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use bailian::{ApiKey, Client, ClientConfig};
+use bailian_emulator::{DEFAULT_API_KEY, EmulatorConfig, RunningEmulator};
+use desk_store::{Conversation, Message, Store};
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use crate::config::DeskConfig;
+use crate::error::{DeskError, ErrorCode};
+
+/// Models offered before the model registry exists; the demo offers what the emulator answers.
+const LIVE_MODELS: &[&str] = &[
+    "qwen-plus",
+    "qwen-max",
+    "qwen-turbo",
+    "qwen-flash",
+    "qwen3-max",
+    "qwq-plus",
+];
+
+/// How fast the demo streams: slow enough that a person sees tokens arrive.
+const DEMO_TOKEN_DELAY: Duration = Duration::from_millis(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppMode {
+    /// Talking to Bailian with the user's key.
+    Live,
+    /// Talking to the bundled emulator; every reply is labelled as a demo.
+    Demo,
+    /// No key configured yet.
+    NeedsSetup,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppStatus {
+    pub mode: AppMode,
+    pub base_url: Option<String>,
+    pub default_model: String,
+    pub models: Vec<String>,
+    pub data_dir: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationView {
+    pub conversation: Conversation,
+    pub messages: Vec<Message>,
+}
+
+/// Where replies come from right now.
+#[derive(Debug)]
+struct Backend {
+    mode: AppMode,
+    client: Option<Client>,
+    /// Kept alive while the demo runs; dropping it stops the server.
+    _emulator: Option<RunningEmulator>,
+}
+
+/// A cloneable handle on the backend for one request, taken without holding the lock across awaits.
+#[derive(Debug, Clone)]
+pub(crate) struct Connection {
+    pub client: Client,
+    pub demo: bool,
+}
+
+#[derive(Debug)]
+pub struct Desk {
+    config: DeskConfig,
+    store: Mutex<Store>,
+    backend: RwLock<Backend>,
+    /// Replies being streamed, by assistant message id, with the signal that stops each.
+    in_flight: Mutex<HashMap<String, Arc<Notify>>>,
+}
+
+fn client_config(config: &DeskConfig, base_url: String, key: ApiKey) -> ClientConfig {
+    let mut client = ClientConfig::new(base_url, key);
+    client.retry = config.retry.clone();
+    client
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Desk {
+    pub fn open(config: DeskConfig) -> Result<Self, DeskError> {
+        let store = Store::open(&config.database_path())?;
+        let backend = match &config.api_key {
+            Some(key) => Backend {
+                mode: AppMode::Live,
+                client: Some(Client::new(client_config(
+                    &config,
+                    config.base_url.clone(),
+                    key.clone(),
+                ))?),
+                _emulator: None,
+            },
+            None => Backend {
+                mode: AppMode::NeedsSetup,
+                client: None,
+                _emulator: None,
+            },
+        };
+        tracing::info!(home = %config.home.display(), mode = ?backend.mode, "desk opened");
+        Ok(Self {
+            config,
+            store: Mutex::new(store),
+            backend: RwLock::new(backend),
+            in_flight: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn config(&self) -> &DeskConfig {
+        &self.config
+    }
+
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    pub fn status(&self) -> AppStatus {
+        let backend = self.backend.read().unwrap_or_else(|p| p.into_inner());
+        let models: &[&str] = match backend.mode {
+            AppMode::Demo => bailian_emulator::CHAT_MODELS,
+            _ => LIVE_MODELS,
+        };
+        AppStatus {
+            mode: backend.mode,
+            base_url: backend.client.as_ref().map(|c| c.base_url().to_owned()),
+            default_model: self.config.default_model.clone(),
+            models: models.iter().map(|m| (*m).to_owned()).collect(),
+            data_dir: self.config.home.display().to_string(),
+        }
+    }
+
+    /// Starts the bundled emulator on loopback and sends every later request to it.
+    pub async fn start_demo(&self) -> Result<AppStatus, DeskError> {
+        if self.status().mode == AppMode::Demo {
+            return Ok(self.status());
+        }
+        let emulator = RunningEmulator::start(
+            EmulatorConfig {
+                token_delay: DEMO_TOKEN_DELAY,
+                ..EmulatorConfig::default()
+            },
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .map_err(|e| {
+            DeskError::new(
+                ErrorCode::DemoUnavailable,
+                format!("cannot start the offline demo: {e}"),
+            )
+        })?;
+        let key = ApiKey::new(DEFAULT_API_KEY)
+            .ok_or_else(|| DeskError::new(ErrorCode::Internal, "empty demo key"))?;
+        let client = Client::new(client_config(&self.config, emulator.base_url(), key))?;
+        tracing::info!(addr = %emulator.addr(), "offline demo started");
+        {
+            let mut backend = self.backend.write().unwrap_or_else(|p| p.into_inner());
+            *backend = Backend {
+                mode: AppMode::Demo,
+                client: Some(client),
+                _emulator: Some(emulator),
+            };
+        }
+        Ok(self.status())
+    }
+
+    pub(crate) fn connection(&self) -> Result<Connection, DeskError> {
+        let backend = self.backend.read().unwrap_or_else(|p| p.into_inner());
+        match &backend.client {
+            Some(client) => Ok(Connection {
+                client: client.clone(),
+                demo: backend.mode == AppMode::Demo,
+            }),
+            None => Err(DeskError::new(
+                ErrorCode::MissingApiKey,
+                format!(
+                    "no DashScope API key is configured; set {} or start the offline demo",
+                    crate::ENV_API_KEY
+                ),
+            )),
+        }
+    }
+
+    pub fn list_conversations(&self) -> Result<Vec<Conversation>, DeskError> {
+        Ok(self.store().list_conversations()?)
+    }
+
+    pub fn conversation(&self, id: &str) -> Result<ConversationView, DeskError> {
+        let store = self.store();
+        let conversation = store.conversation(id)?;
+        let messages = store.messages(id)?;
+        Ok(ConversationView {
+            conversation,
+            messages,
+        })
+    }
+
+    /// Stops the reply being streamed into `assistant_message_id`. Stopping a reply that has just
+    /// finished is not an error: the two can cross.
+    pub fn stop_stream(&self, assistant_message_id: &str) {
+        if let Some(signal) = lock(&self.in_flight).get(assistant_message_id) {
+            signal.notify_one();
+        }
+    }
+
+    pub(crate) fn register_stream(&self, assistant_message_id: &str) -> Arc<Notify> {
+        let signal = Arc::new(Notify::new());
+        lock(&self.in_flight).insert(assistant_message_id.to_owned(), Arc::clone(&signal));
+        signal
+    }
+
+    pub(crate) fn unregister_stream(&self, assistant_message_id: &str) {
+        lock(&self.in_flight).remove(assistant_message_id);
+    }
+}

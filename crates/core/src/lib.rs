@@ -1,0 +1,14 @@
+//! The facade every shell of Bailian Desk calls. The desktop app's commands and the CLI's
+//! subcommands are each one call into [`Desk`]; nothing here knows about Tauri.
+
+mod config;
+mod desk;
+mod error;
+mod send;
+
+pub use config::{DEFAULT_MODEL, DeskConfig, ENV_API_KEY, ENV_BASE_URL, ENV_HOME, ENV_MODEL};
+pub use desk::{AppMode, AppStatus, ConversationView, Desk};
+pub use error::{DeskError, ErrorCode};
+pub use send::{SendOutcome, SendRequest, StreamUpdate};
+
+pub use desk_store::{Conversation, Message, MessageError, MessageRole, MessageStatus, Usage};

@@ -1,0 +1,104 @@
+// Mirrors the Rust side's serde types (camelCase). Keep in step with src-tauri.
+
+export type AppMode = 'live' | 'demo' | 'needs_setup';
+
+export interface AppStatus {
+  mode: AppMode;
+  baseUrl: string | null;
+  defaultModel: string;
+  models: string[];
+  dataDir: string;
+}
+
+/** Single source for the union below, so tests can walk every code. */
+export const ERROR_CODES = [
+  'empty_prompt',
+  'conversation_not_found',
+  'missing_api_key',
+  'invalid_api_key',
+  'network',
+  'timeout',
+  'rate_limited',
+  'server_error',
+  'stream_interrupted',
+  'cancelled',
+  'model_not_found',
+  'bad_request',
+  'access_denied',
+  'account_issue',
+  'content_blocked',
+  'storage',
+  'demo_unavailable',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+export interface MessageError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type MessageStatus = 'complete' | 'streaming' | 'partial' | 'failed';
+
+export type MessageRole = 'user' | 'assistant' | 'system';
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  role: MessageRole;
+  content: string;
+  status: MessageStatus;
+  model: string | null;
+  demo: boolean;
+  error: MessageError | null;
+  usage: Usage | null;
+  /** Unix milliseconds. */
+  createdAt: number;
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  model: string;
+  createdAt: number;
+  updatedAt: number;
+  messageCount: number;
+}
+
+export interface ConversationView {
+  conversation: ConversationSummary;
+  messages: Message[];
+}
+
+export interface SendRequest {
+  conversationId: string | null;
+  prompt: string;
+  model: string | null;
+}
+
+export type StreamUpdate =
+  | { type: 'started'; conversationId: string; userMessage: Message; assistantMessage: Message }
+  | { type: 'delta'; text: string }
+  | { type: 'retrying'; attempt: number; delayMs: number; reason: string }
+  | { type: 'finished'; status: MessageStatus; usage: Usage | null; error: MessageError | null };
+
+export interface SendOutcome {
+  conversationId: string;
+  assistantMessageId: string;
+  status: MessageStatus;
+}
+
+export interface DeskError {
+  code: ErrorCode;
+  message: string;
+  dashscopeCode: string | null;
+  requestId: string | null;
+  retryAfterMs: number | null;
+}
