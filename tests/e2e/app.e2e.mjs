@@ -113,10 +113,12 @@ async function waitFor(what, predicate, timeoutMs = 15000) {
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
 }
 
+/** A screenshot of the app's window as the X server shows it (WebDriver's can lag the DOM). */
 function screenshot(name) {
   const file = path.join(artifacts, `${name}.png`);
   try {
-    execFileSync('import', ['-window', 'root', file]);
+    const windowId = execFileSync('xdotool', ['search', '--name', '^Bailian Desk$']).toString().trim().split('\n')[0];
+    execFileSync('import', ['-window', windowId || 'root', file]);
     console.log(`  screenshot ${file}`);
   } catch (error) {
     console.log(`  (no screenshot: ${error.message})`);

@@ -329,15 +329,15 @@ pub(crate) fn parse_error_body(
         .map(str::trim)
         .unwrap_or(body.trim());
     if let Ok(value) = serde_json::from_str::<Value>(json_text) {
-        if let Some(error) = value.get("error").cloned() {
-            if let Ok(error) = serde_json::from_value::<CompatError>(error) {
-                let request_id = value
-                    .get("request_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .or(request_id_header);
-                return compat_error(error, request_id, status);
-            }
+        if let Some(error) = value.get("error").cloned()
+            && let Ok(error) = serde_json::from_value::<CompatError>(error)
+        {
+            let request_id = value
+                .get("request_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or(request_id_header);
+            return compat_error(error, request_id, status);
         }
         if let Some(code) = value.get("code").and_then(Value::as_str) {
             return ApiError {

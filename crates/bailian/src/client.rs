@@ -317,10 +317,10 @@ impl ChatStream {
             match tokio::time::timeout(self.idle_timeout, self.response.chunk()).await {
                 Ok(Ok(Some(bytes))) => self.decoder.push(&bytes),
                 Ok(Ok(None)) => {
-                    if let Some(event) = self.decoder.finish() {
-                        if let Some(result) = self.handle_event(event) {
-                            return Some(result);
-                        }
+                    if let Some(event) = self.decoder.finish()
+                        && let Some(result) = self.handle_event(event)
+                    {
+                        return Some(result);
                     }
                     return self
                         .interrupted("the connection closed before the reply finished".into());

@@ -38,8 +38,8 @@ pub enum StreamUpdate {
     /// The prompt and the reply's placeholder are stored.
     Started {
         conversation_id: String,
-        user_message: Message,
-        assistant_message: Message,
+        user_message: Box<Message>,
+        assistant_message: Box<Message>,
     },
     /// Text added to the reply.
     Delta { text: String },
@@ -180,8 +180,8 @@ impl Desk {
         tracing::info!(conversation = %conversation_id, reply = %reply_id, %model, demo = connection.demo, "sending prompt");
         on_update(StreamUpdate::Started {
             conversation_id: conversation_id.clone(),
-            user_message,
-            assistant_message,
+            user_message: Box::new(user_message),
+            assistant_message: Box::new(assistant_message),
         });
 
         let stop = self.register_stream(&reply_id);
