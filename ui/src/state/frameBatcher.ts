@@ -17,7 +17,9 @@ export const animationFrameScheduler: FrameScheduler = {
   request(callback) {
     // Hidden windows and test DOMs may lack rAF; a short timer keeps text flowing.
     if (typeof requestAnimationFrame === 'function') return requestAnimationFrame(() => callback());
-    return setTimeout(callback, 16);
+    // Under Node (tests) setTimeout returns a Timeout object; its primitive value is the timer id,
+    // which clearTimeout accepts too.
+    return Number(setTimeout(callback, 16));
   },
   cancel(handle) {
     if (typeof cancelAnimationFrame === 'function') cancelAnimationFrame(handle);
