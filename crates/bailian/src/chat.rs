@@ -1,9 +1,10 @@
-//! Chat requests and the parsing of DashScope's chat responses, native and OpenAI-compatible.
+//! Chat requests, their replies, and the wire bodies for both transports.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use crate::error::ApiError;
+use crate::registry::ChatEndpoint;
+use crate::tools::{ToolCall, ToolCallFragment};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -11,6 +12,7 @@ pub enum Role {
     System,
     User,
     Assistant,
+    Tool,
 }
 
 impl Role {
@@ -19,32 +21,129 @@ impl Role {
             Role::System => "system",
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::Tool => "tool",
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One turn. Images and video frames are URLs or `data:` URIs (see [`crate::media`]).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatMessage {
-    pub role: Role,
+    pub role: Option<Role>,
     pub content: String,
+    pub images: Vec<String>,
+    pub video_frames: Vec<String>,
+    /// The calls an assistant turn asked for.
+    pub tool_calls: Vec<ToolCall>,
+    /// On a tool turn: which call this answers.
+    pub tool_call_id: Option<String>,
 }
 
 impl ChatMessage {
     pub fn new(role: Role, content: impl Into<String>) -> Self {
         Self {
-            role,
+            role: Some(role),
             content: content.into(),
+            ..Self::default()
         }
+    }
+
+    pub fn role(&self) -> Role {
+        self.role.unwrap_or(Role::User)
+    }
+
+    pub fn with_images(mut self, images: Vec<String>) -> Self {
+        self.images = images;
+        self
+    }
+
+    fn has_media(&self) -> bool {
+        !self.images.is_empty() || !self.video_frames.is_empty()
+    }
+
+    fn wire(&self, endpoint: ChatEndpoint) -> Value {
+        let mut message = Map::new();
+        message.insert("role".into(), json!(self.role().as_str()));
+        let content = match endpoint {
+            ChatEndpoint::TextGeneration => json!(self.content),
+            // Multimodal content is a list of single-key items (reference §2.5).
+            ChatEndpoint::MultimodalGeneration => {
+                let mut parts: Vec<Value> = self
+                    .images
+                    .iter()
+                    .map(|image| json!({ "image": image }))
+                    .collect();
+                if !self.video_frames.is_empty() {
+                    parts.push(json!({ "video": self.video_frames }));
+                }
+                if !self.content.is_empty() || parts.is_empty() {
+                    parts.push(json!({ "text": self.content }));
+                }
+                Value::Array(parts)
+            }
+        };
+        message.insert("content".into(), content);
+        if !self.tool_calls.is_empty() {
+            message.insert(
+                "tool_calls".into(),
+                Value::Array(self.tool_calls.iter().map(ToolCall::wire).collect()),
+            );
+        }
+        if let Some(id) = &self.tool_call_id {
+            message.insert("tool_call_id".into(), json!(id));
+        }
+        Value::Object(message)
+    }
+
+    fn compat_wire(&self) -> Value {
+        let mut message = Map::new();
+        message.insert("role".into(), json!(self.role().as_str()));
+        if self.has_media() {
+            let mut parts: Vec<Value> = self
+                .images
+                .iter()
+                .map(|url| json!({ "type": "image_url", "image_url": { "url": url } }))
+                .collect();
+            if !self.video_frames.is_empty() {
+                parts.push(json!({ "type": "video", "video": self.video_frames }));
+            }
+            parts.push(json!({ "type": "text", "text": self.content }));
+            message.insert("content".into(), Value::Array(parts));
+        } else {
+            message.insert("content".into(), json!(self.content));
+        }
+        if !self.tool_calls.is_empty() {
+            message.insert(
+                "tool_calls".into(),
+                Value::Array(self.tool_calls.iter().map(ToolCall::wire).collect()),
+            );
+        }
+        if let Some(id) = &self.tool_call_id {
+            message.insert("tool_call_id".into(), json!(id));
+        }
+        Value::Object(message)
     }
 }
 
-/// Sampling parameters; `None` leaves the model's own default in place.
+/// Sampling and feature parameters; `None` leaves the model's own default in place.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatParameters {
     pub temperature: Option<f32>,
     pub top_p: Option<f32>,
     pub max_tokens: Option<u32>,
     pub seed: Option<u32>,
+    pub stop: Vec<String>,
+    /// Set by [`crate::prepare`] from the registry unless the caller chose.
+    pub enable_thinking: Option<bool>,
+    pub thinking_budget: Option<u32>,
+    pub enable_search: Option<bool>,
+    /// OpenAI-style function definitions: `{"type":"function","function":{name,description,parameters}}`.
+    pub tools: Vec<Value>,
+    /// `"auto"`, `"none"`, or `{"type":"function","function":{"name":…}}`.
+    pub tool_choice: Option<Value>,
+    pub parallel_tool_calls: Option<bool>,
+    /// `response_format: {"type":"json_object"}`; the prompt must mention JSON.
+    pub json_output: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,36 +162,90 @@ impl ChatRequest {
         }
     }
 
+    pub fn has_media(&self) -> bool {
+        self.messages.iter().any(ChatMessage::has_media)
+    }
+
+    /// The parameters both transports share, under their DashScope names.
+    fn common_parameters(&self) -> Map<String, Value> {
+        let p = &self.parameters;
+        let mut out = Map::new();
+        let mut put = |key: &str, value: Value| {
+            out.insert(key.to_owned(), value);
+        };
+        if let Some(v) = p.temperature {
+            put("temperature", json!(v));
+        }
+        if let Some(v) = p.top_p {
+            put("top_p", json!(v));
+        }
+        if let Some(v) = p.max_tokens {
+            put("max_tokens", json!(v));
+        }
+        if let Some(v) = p.seed {
+            put("seed", json!(v));
+        }
+        if !p.stop.is_empty() {
+            put("stop", json!(p.stop));
+        }
+        if let Some(v) = p.enable_thinking {
+            put("enable_thinking", json!(v));
+        }
+        if let Some(v) = p.thinking_budget {
+            put("thinking_budget", json!(v));
+        }
+        if let Some(v) = p.enable_search {
+            put("enable_search", json!(v));
+        }
+        if !p.tools.is_empty() {
+            put("tools", Value::Array(p.tools.clone()));
+        }
+        if let Some(v) = &p.tool_choice {
+            put("tool_choice", v.clone());
+        }
+        if let Some(v) = p.parallel_tool_calls {
+            put("parallel_tool_calls", json!(v));
+        }
+        if p.json_output {
+            put("response_format", json!({ "type": "json_object" }));
+        }
+        out
+    }
+
     /// The native request body. Like the official SDK 2.x it always asks for the `message`
     /// format and, when streaming, for incremental deltas: cumulative streams resend the whole
     /// answer in every event, which is quadratic in the reply length.
-    pub fn native_body(&self, stream: bool) -> Value {
-        let mut parameters = json!({ "result_format": "message" });
+    pub fn native_body(&self, endpoint: ChatEndpoint, stream: bool) -> Value {
+        let mut parameters = self.common_parameters();
+        parameters.insert("result_format".into(), json!("message"));
         if stream {
-            parameters["incremental_output"] = json!(true);
+            parameters.insert("incremental_output".into(), json!(true));
         }
-        let p = &self.parameters;
-        if let Some(t) = p.temperature {
-            parameters["temperature"] = json!(t);
-        }
-        if let Some(t) = p.top_p {
-            parameters["top_p"] = json!(t);
-        }
-        if let Some(m) = p.max_tokens {
-            parameters["max_tokens"] = json!(m);
-        }
-        if let Some(s) = p.seed {
-            parameters["seed"] = json!(s);
-        }
+        let messages: Vec<Value> = self.messages.iter().map(|m| m.wire(endpoint)).collect();
         json!({
             "model": self.model,
-            "input": { "messages": self.messages },
+            "input": { "messages": messages },
             "parameters": parameters,
         })
     }
+
+    /// The OpenAI-compatible body: DashScope-only fields sit at the top level (reference §3).
+    pub fn compat_body(&self, stream: bool) -> Value {
+        let mut body = self.common_parameters();
+        body.insert("model".into(), json!(self.model));
+        body.insert(
+            "messages".into(),
+            Value::Array(self.messages.iter().map(ChatMessage::compat_wire).collect()),
+        );
+        if stream {
+            body.insert("stream".into(), json!(true));
+            body.insert("stream_options".into(), json!({ "include_usage": true }));
+        }
+        Value::Object(body)
+    }
 }
 
-/// Token counts as DashScope reports them; in a stream they are cumulative in every event.
+/// Token counts as DashScope reports them; in a native stream they are cumulative in every event.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     pub input_tokens: u64,
@@ -100,10 +253,15 @@ pub struct Usage {
     pub total_tokens: u64,
 }
 
-/// One piece of a streamed reply: the text added since the previous chunk.
+/// One piece of a streamed reply: what was added since the previous chunk.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatChunk {
     pub delta: String,
+    /// Added `reasoning_content` (thinking), kept apart from the answer.
+    pub reasoning_delta: String,
+    pub tool_call_fragments: Vec<ToolCallFragment>,
+    /// `output.search_info` when search was on (sent whole, usually once).
+    pub search_info: Option<Value>,
     /// `None` while generating; `stop`, `length` or `tool_calls` on the last chunk.
     pub finish_reason: Option<String>,
     pub usage: Option<Usage>,
@@ -113,264 +271,30 @@ pub struct ChatChunk {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatResponse {
     pub text: String,
+    pub reasoning: String,
+    pub tool_calls: Vec<ToolCall>,
+    pub search_info: Option<Value>,
     pub finish_reason: Option<String>,
     pub usage: Option<Usage>,
     pub request_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct NativeBody {
-    #[serde(default)]
-    output: Option<NativeOutput>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-    #[serde(default)]
-    request_id: Option<String>,
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct NativeOutput {
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    finish_reason: Option<Value>,
-    #[serde(default)]
-    choices: Option<Vec<NativeChoice>>,
-}
-
-#[derive(Deserialize)]
-struct NativeChoice {
-    #[serde(default)]
-    finish_reason: Option<Value>,
-    #[serde(default)]
-    message: Option<NativeMessage>,
-}
-
-#[derive(Deserialize)]
-struct NativeMessage {
-    #[serde(default)]
-    content: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct WireUsage {
-    #[serde(default, alias = "prompt_tokens")]
-    input_tokens: Option<u64>,
-    #[serde(default, alias = "completion_tokens")]
-    output_tokens: Option<u64>,
-    #[serde(default)]
-    total_tokens: Option<u64>,
-}
-
-impl From<WireUsage> for Usage {
-    fn from(w: WireUsage) -> Self {
-        let input = w.input_tokens.unwrap_or(0);
-        let output = w.output_tokens.unwrap_or(0);
-        // Multimodal answers omit total_tokens.
-        Usage {
-            input_tokens: input,
-            output_tokens: output,
-            total_tokens: w.total_tokens.unwrap_or(input + output),
+impl ChatResponse {
+    /// Folds streamed chunks into one response, assembling tool calls from their fragments.
+    pub fn accumulate(&mut self, chunk: ChatChunk, tools: &mut crate::tools::ToolCallAssembler) {
+        self.text.push_str(&chunk.delta);
+        self.reasoning.push_str(&chunk.reasoning_delta);
+        for fragment in chunk.tool_call_fragments {
+            tools.push(fragment);
         }
-    }
-}
-
-/// DashScope sends the *string* `"null"` for an unfinished reply; the docs show JSON `null`.
-fn finish_reason(value: Option<Value>) -> Option<String> {
-    match value? {
-        Value::String(s) if s != "null" && !s.is_empty() => Some(s),
-        _ => None,
-    }
-}
-
-/// Message content is a string for text models and a list of `{"text":…}` items for multimodal ones.
-fn content_text(value: Option<Value>) -> String {
-    match value {
-        Some(Value::String(s)) => s,
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|item| item.get("text").and_then(Value::as_str))
-            .collect(),
-        _ => String::new(),
-    }
-}
-
-/// What one native body (a whole response or one stream event) says.
-pub(crate) enum NativeParse {
-    Chunk(ChatChunk),
-    Error(ApiError),
-}
-
-pub(crate) fn parse_native(data: &str, http_status: u16) -> Result<NativeParse, String> {
-    let body: NativeBody = serde_json::from_str(data)
-        .map_err(|e| format!("invalid JSON ({e}) in: {}", preview(data)))?;
-    // DashScope may report a business error in an HTTP 200 body.
-    if let Some(code) = body.code.filter(|c| !c.is_empty()) {
-        return Ok(NativeParse::Error(ApiError {
-            status: if http_status == 200 { 400 } else { http_status },
-            code,
-            message: body.message.unwrap_or_default(),
-            request_id: body.request_id,
-            retry_after: None,
-        }));
-    }
-    let output = body
-        .output
-        .ok_or_else(|| format!("no `output` in: {}", preview(data)))?;
-    let (delta, finish) = match output.choices {
-        Some(mut choices) if !choices.is_empty() => {
-            let choice = choices.swap_remove(0);
-            let text = content_text(choice.message.and_then(|m| m.content));
-            (text, finish_reason(choice.finish_reason))
+        if chunk.search_info.is_some() {
+            self.search_info = chunk.search_info;
         }
-        _ => (
-            output.text.unwrap_or_default(),
-            finish_reason(output.finish_reason),
-        ),
-    };
-    Ok(NativeParse::Chunk(ChatChunk {
-        delta,
-        finish_reason: finish,
-        usage: body.usage.map(Usage::from),
-        request_id: body.request_id,
-    }))
-}
-
-#[derive(Deserialize)]
-struct CompatBody {
-    #[serde(default)]
-    choices: Vec<CompatChoice>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    error: Option<CompatError>,
-    #[serde(default)]
-    request_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CompatChoice {
-    #[serde(default)]
-    delta: Option<NativeMessage>,
-    #[serde(default)]
-    message: Option<NativeMessage>,
-    #[serde(default)]
-    finish_reason: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct CompatError {
-    #[serde(default)]
-    code: Option<Value>,
-    #[serde(default)]
-    r#type: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
-
-/// Parses a compatible-mode response or stream chunk (`data: [DONE]` is the caller's to skip).
-pub fn parse_compat(data: &str, http_status: u16) -> Result<ChatChunk, ApiError> {
-    let body: CompatBody = serde_json::from_str(data).map_err(|e| ApiError {
-        status: http_status,
-        code: "ProtocolError".into(),
-        message: format!("invalid JSON ({e}) in: {}", preview(data)),
-        request_id: None,
-        retry_after: None,
-    })?;
-    if let Some(error) = body.error {
-        return Err(compat_error(error, body.request_id, http_status));
-    }
-    let (delta, finish) = match body.choices.into_iter().next() {
-        Some(choice) => (
-            content_text(choice.delta.or(choice.message).and_then(|m| m.content)),
-            finish_reason(choice.finish_reason),
-        ),
-        None => (String::new(), None),
-    };
-    Ok(ChatChunk {
-        delta,
-        finish_reason: finish,
-        usage: body.usage.map(Usage::from),
-        request_id: body.request_id.or(body.id),
-    })
-}
-
-fn compat_error(error: CompatError, request_id: Option<String>, status: u16) -> ApiError {
-    let code = match error.code {
-        Some(Value::String(code)) => code,
-        Some(Value::Number(n)) => n.to_string(),
-        _ => error.r#type.unwrap_or_else(|| "UnknownError".into()),
-    };
-    ApiError {
-        status,
-        code,
-        message: error.message.unwrap_or_default(),
-        request_id,
-        retry_after: None,
-    }
-}
-
-/// Turns any error body DashScope sends (native JSON, compat JSON, SSE-framed, or plain text from
-/// a proxy in between) into an [`ApiError`] that keeps the status.
-pub(crate) fn parse_error_body(
-    status: u16,
-    body: &str,
-    request_id_header: Option<String>,
-) -> ApiError {
-    let json_text = body
-        .lines()
-        .find_map(|line| line.strip_prefix("data:"))
-        .map(str::trim)
-        .unwrap_or(body.trim());
-    if let Ok(value) = serde_json::from_str::<Value>(json_text) {
-        if let Some(error) = value.get("error").cloned()
-            && let Ok(error) = serde_json::from_value::<CompatError>(error)
-        {
-            let request_id = value
-                .get("request_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .or(request_id_header);
-            return compat_error(error, request_id, status);
+        if chunk.finish_reason.is_some() {
+            self.finish_reason = chunk.finish_reason;
         }
-        if let Some(code) = value.get("code").and_then(Value::as_str) {
-            return ApiError {
-                status,
-                code: code.to_owned(),
-                message: value
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                request_id: value
-                    .get("request_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .or(request_id_header),
-                retry_after: None,
-            };
-        }
-    }
-    ApiError {
-        status,
-        code: format!("HTTP{status}"),
-        message: preview(body),
-        request_id: request_id_header,
-        retry_after: None,
-    }
-}
-
-fn preview(text: &str) -> String {
-    const LIMIT: usize = 200;
-    match text.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+        self.usage = chunk.usage.or(self.usage);
+        self.request_id = chunk.request_id.or(self.request_id.take());
     }
 }
 
@@ -378,94 +302,73 @@ fn preview(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn chunk(data: &str) -> ChatChunk {
-        match parse_native(data, 200) {
-            Ok(NativeParse::Chunk(c)) => c,
-            Ok(NativeParse::Error(e)) => panic!("unexpected error {e}"),
-            Err(e) => panic!("{e}"),
-        }
-    }
-
-    #[test]
-    fn finish_reason_accepts_string_null_and_json_null() {
-        let a = chunk(r#"{"output":{"finish_reason":"null","text":"1+"},"request_id":"r"}"#);
-        let b = chunk(r#"{"output":{"finish_reason":null,"text":"1+"}}"#);
-        let c = chunk(
-            r#"{"output":{"choices":[{"finish_reason":"length","message":{"role":"assistant","content":"x"}}]}}"#,
-        );
-        assert_eq!(a.finish_reason, None);
-        assert_eq!(b.finish_reason, None);
-        assert_eq!(c.finish_reason.as_deref(), Some("length"));
-        assert_eq!(a.request_id.as_deref(), Some("r"));
-    }
-
-    #[test]
-    fn multimodal_content_list_and_missing_total() {
-        let c = chunk(
-            r#"{"output":{"choices":[{"finish_reason":"stop","message":{"role":"assistant","content":[{"text":"海滩。"}]}}]},"usage":{"input_tokens":5,"output_tokens":2,"image_tokens":1}}"#,
-        );
-        assert_eq!(c.delta, "海滩。");
-        assert_eq!(c.usage.map(|u| u.total_tokens), Some(7));
-    }
-
-    #[test]
-    fn business_error_in_200_body() {
-        match parse_native(
-            r#"{"code":"InvalidParameter","message":"bad","request_id":"x"}"#,
-            200,
-        ) {
-            Ok(NativeParse::Error(e)) => {
-                assert_eq!(e.code, "InvalidParameter");
-                assert_eq!(e.status, 400);
-            }
-            _ => panic!("expected an error"),
-        }
-    }
-
-    #[test]
-    fn error_bodies_of_every_shape() {
-        let native = parse_error_body(
-            401,
-            r#"{"code":"InvalidApiKey","message":"Invalid API-key provided.","request_id":"a"}"#,
-            None,
-        );
-        assert_eq!(
-            (native.code.as_str(), native.request_id.as_deref()),
-            ("InvalidApiKey", Some("a"))
-        );
-        let compat = parse_error_body(
-            404,
-            r#"{"error":{"message":"The model `x` does not exist","type":"invalid_request_error","param":null,"code":"model_not_found"},"request_id":"b"}"#,
-            None,
-        );
-        assert_eq!(
-            (compat.code.as_str(), compat.status),
-            ("model_not_found", 404)
-        );
-        let sse = parse_error_body(
-            400,
-            "id:1\nevent:error\n:HTTP_STATUS/400\ndata:{\"code\":\"InvalidParameter\",\"message\":\"m\"}\n",
-            Some("h".into()),
-        );
-        assert_eq!(
-            (sse.code.as_str(), sse.request_id.as_deref()),
-            ("InvalidParameter", Some("h"))
-        );
-        let plain = parse_error_body(502, "<html>Bad Gateway</html>", None);
-        assert_eq!(plain.code, "HTTP502");
-        assert!(plain.message.contains("Bad Gateway"));
-    }
-
     #[test]
     fn native_body_is_incremental_only_when_streaming() {
         let req = ChatRequest::new("qwen-plus", vec![ChatMessage::new(Role::User, "hi")]);
-        let s = req.native_body(true);
+        let s = req.native_body(ChatEndpoint::TextGeneration, true);
         assert_eq!(s["parameters"]["incremental_output"], json!(true));
-        assert_eq!(s["input"]["messages"][0]["role"], json!("user"));
+        assert_eq!(s["parameters"]["result_format"], json!("message"));
+        assert_eq!(
+            s["input"]["messages"][0],
+            json!({"role": "user", "content": "hi"})
+        );
         assert!(
-            req.native_body(false)["parameters"]
+            req.native_body(ChatEndpoint::TextGeneration, false)["parameters"]
                 .get("incremental_output")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn multimodal_content_is_a_list_of_single_key_items() {
+        let req = ChatRequest::new(
+            "qwen-vl-plus",
+            vec![
+                ChatMessage::new(Role::User, "where?")
+                    .with_images(vec!["https://x/dog.jpeg".into()]),
+            ],
+        );
+        let body = req.native_body(ChatEndpoint::MultimodalGeneration, false);
+        assert_eq!(
+            body["input"]["messages"][0]["content"],
+            json!([{"image": "https://x/dog.jpeg"}, {"text": "where?"}])
+        );
+        let compat = req.compat_body(false);
+        assert_eq!(
+            compat["messages"][0]["content"][0]["type"],
+            json!("image_url")
+        );
+    }
+
+    #[test]
+    fn feature_parameters_on_both_transports() {
+        let mut req = ChatRequest::new(
+            "qwen-plus",
+            vec![ChatMessage::new(Role::User, "Answer in JSON")],
+        );
+        req.parameters.enable_thinking = Some(false);
+        req.parameters.enable_search = Some(true);
+        req.parameters.json_output = true;
+        req.parameters.stop = vec!["END".into()];
+        req.parameters.tools =
+            vec![json!({"type": "function", "function": {"name": "f", "parameters": {}}})];
+        let native = req.native_body(ChatEndpoint::TextGeneration, true);
+        assert_eq!(native["parameters"]["enable_search"], json!(true));
+        assert_eq!(
+            native["parameters"]["response_format"],
+            json!({"type": "json_object"})
+        );
+        assert_eq!(
+            native["parameters"]["tools"][0]["function"]["name"],
+            json!("f")
+        );
+        let compat = req.compat_body(true);
+        assert_eq!(
+            compat["enable_thinking"],
+            json!(false),
+            "DashScope fields at the top level"
+        );
+        assert_eq!(compat["stream_options"], json!({"include_usage": true}));
+        assert_eq!(compat["stop"], json!(["END"]));
     }
 }

@@ -1,22 +1,35 @@
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use serde_json::Value;
 
-use crate::chat::{
-    ChatChunk, ChatRequest, ChatResponse, NativeParse, parse_error_body, parse_native,
-};
+use crate::chat::{ChatChunk, ChatRequest, ChatResponse};
 use crate::error::{ApiError, Error, Result, describe_transport_error};
+use crate::limiter::{RateLimiter, estimate_tokens};
+use crate::parse::{NativeParse, parse_compat, parse_error_body, parse_native};
+use crate::prepare::{Prepared, prepare};
+use crate::registry::lookup;
 use crate::retry::{RetryNotice, RetryPolicy};
 use crate::secret::ApiKey;
 use crate::sse::{SseDecoder, SseEvent};
+use crate::tools::ToolCallAssembler;
 
 /// The Beijing gateway; other regions and workspace hosts are a configuration value away.
 pub const DEFAULT_BASE_URL: &str = "https://dashscope.aliyuncs.com";
 
-const TEXT_GENERATION_PATH: &str = "/api/v1/services/aigc/text-generation/generation";
+const COMPAT_CHAT_PATH: &str = "/compatible-mode/v1/chat/completions";
 const COMPAT_MODELS_PATH: &str = "/compatible-mode/v1/models";
+
+/// Which of DashScope's two chat surfaces requests use. Native is the default: it carries every
+/// DashScope feature; compatible mode is the OpenAI-shaped alternative, kept equivalent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transport {
+    #[default]
+    Native,
+    Compatible,
+}
 
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -26,6 +39,9 @@ pub struct ClientConfig {
     /// Sent as `X-DashScope-WorkSpace` when set.
     pub workspace: Option<String>,
     pub retry: RetryPolicy,
+    pub transport: Transport,
+    /// Shared across clients that share an account; `None` sends without local pacing.
+    pub limiter: Option<Arc<RateLimiter>>,
     pub connect_timeout: Duration,
     /// The longest silence tolerated while waiting for response headers or the next stream bytes.
     pub idle_timeout: Duration,
@@ -38,6 +54,8 @@ impl ClientConfig {
             api_key,
             workspace: None,
             retry: RetryPolicy::default(),
+            transport: Transport::Native,
+            limiter: None,
             connect_timeout: Duration::from_secs(10),
             // The gateway itself gives up after 180 s (`x-dashscope-timeout`).
             idle_timeout: Duration::from_secs(180),
@@ -92,15 +110,34 @@ impl Client {
         self.chat_observed(request, |_| {}).await
     }
 
+    /// A whole reply. Models that only stream (or a thinking request) are streamed and
+    /// assembled here, so the caller never sends them a call they would refuse.
     pub async fn chat_observed(
         &self,
         request: &ChatRequest,
         on_retry: impl FnMut(&RetryNotice),
     ) -> Result<ChatResponse> {
-        let body = request.native_body(false);
-        let url = format!("{}{TEXT_GENERATION_PATH}", self.base_url);
-        self.with_retries(on_retry, || self.chat_once(&url, &body))
-            .await
+        let prepared = prepare(request.clone(), &lookup(&request.model), false)?;
+        if prepared.stream {
+            let mut stream = self.open_prepared_stream(&prepared, on_retry).await?;
+            let mut response = ChatResponse::default();
+            let mut tools = ToolCallAssembler::default();
+            while let Some(chunk) = stream.next().await {
+                response.accumulate(chunk?, &mut tools);
+            }
+            response.tool_calls = tools.finish();
+            return Ok(response);
+        }
+        let (url, body) = self.wire(&prepared, false);
+        let estimate = prepared_estimate(&prepared);
+        self.with_retries(on_retry, || {
+            self.paced(
+                &prepared.request.model,
+                estimate,
+                self.chat_once(&url, &body),
+            )
+        })
+        .await
     }
 
     /// A streamed reply. Retries happen only until the first event arrives: once the caller has
@@ -114,10 +151,60 @@ impl Client {
         request: &ChatRequest,
         on_retry: impl FnMut(&RetryNotice),
     ) -> Result<ChatStream> {
-        let body = request.native_body(true);
-        let url = format!("{}{TEXT_GENERATION_PATH}", self.base_url);
-        self.with_retries(on_retry, || self.open_stream_once(&url, &body))
-            .await
+        let prepared = prepare(request.clone(), &lookup(&request.model), true)?;
+        self.open_prepared_stream(&prepared, on_retry).await
+    }
+
+    async fn open_prepared_stream(
+        &self,
+        prepared: &Prepared,
+        on_retry: impl FnMut(&RetryNotice),
+    ) -> Result<ChatStream> {
+        let (url, body) = self.wire(prepared, true);
+        let estimate = prepared_estimate(prepared);
+        self.with_retries(on_retry, || {
+            self.paced(
+                &prepared.request.model,
+                estimate,
+                self.open_stream_once(&url, &body),
+            )
+        })
+        .await
+    }
+
+    /// Runs one attempt under the rate limiter: waits for the model's allowance first, and tells
+    /// the limiter how the attempt went.
+    async fn paced<T>(
+        &self,
+        model: &str,
+        estimate: u64,
+        attempt: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let Some(limiter) = &self.config.limiter else {
+            return attempt.await;
+        };
+        limiter.acquire(model, estimate).await;
+        let result = attempt.await;
+        match &result {
+            Ok(_) => limiter.succeeded(model, estimate, None),
+            Err(Error::Api(api)) if api.status == 429 => limiter.throttled(model),
+            Err(_) => {}
+        }
+        result
+    }
+
+    /// The URL and body of a call on the configured transport.
+    fn wire(&self, prepared: &Prepared, stream: bool) -> (String, Value) {
+        match self.config.transport {
+            Transport::Native => (
+                format!("{}{}", self.base_url, prepared.endpoint.path()),
+                prepared.request.native_body(prepared.endpoint, stream),
+            ),
+            Transport::Compatible => (
+                format!("{}{COMPAT_CHAT_PATH}", self.base_url),
+                prepared.request.compat_body(stream),
+            ),
+        }
     }
 
     /// Model ids the key can use, from the compatible-mode listing.
@@ -228,15 +315,18 @@ impl Client {
             .json(body);
         let response = self.send(builder, url).await?;
         let text = self.read_body(response, url).await?;
-        match parse_native(&text, 200).map_err(Error::Protocol)? {
-            NativeParse::Error(api) => Err(Error::Api(api)),
-            NativeParse::Chunk(chunk) => Ok(ChatResponse {
-                text: chunk.delta,
-                finish_reason: chunk.finish_reason,
-                usage: chunk.usage,
-                request_id: chunk.request_id,
-            }),
-        }
+        let chunk = match self.config.transport {
+            Transport::Native => match parse_native(&text, 200).map_err(Error::Protocol)? {
+                NativeParse::Error(api) => return Err(Error::Api(api)),
+                NativeParse::Chunk(chunk) => chunk,
+            },
+            Transport::Compatible => parse_compat(&text, 200).map_err(Error::Api)?,
+        };
+        let mut response = ChatResponse::default();
+        let mut tools = ToolCallAssembler::default();
+        response.accumulate(chunk, &mut tools);
+        response.tool_calls = tools.finish();
+        Ok(response)
     }
 
     async fn open_stream_once(&self, url: &str, body: &Value) -> Result<ChatStream> {
@@ -253,8 +343,10 @@ impl Client {
             decoder: SseDecoder::new(),
             idle_timeout: self.config.idle_timeout,
             url: url.to_owned(),
+            transport: self.config.transport,
             events_received: 0,
             pending: None,
+            saw_finish: false,
             finished: false,
         };
         // Wait for the first event here, inside the retry loop: until the caller has seen text,
@@ -284,8 +376,11 @@ pub struct ChatStream {
     decoder: SseDecoder,
     idle_timeout: Duration,
     url: String,
+    transport: Transport,
     events_received: u64,
     pending: Option<ChatChunk>,
+    /// A finish reason arrived; compatible mode still sends a usage chunk and `[DONE]` after it.
+    saw_finish: bool,
     finished: bool,
 }
 
@@ -322,6 +417,11 @@ impl ChatStream {
                     {
                         return Some(result);
                     }
+                    if self.saw_finish {
+                        // Compatible mode closed without `[DONE]` after the reply was whole.
+                        self.finished = true;
+                        return None;
+                    }
                     return self
                         .interrupted("the connection closed before the reply finished".into());
                 }
@@ -348,44 +448,64 @@ impl ChatStream {
     /// `None` for events that carry nothing for the caller (an empty `[DONE]`-style sentinel).
     fn handle_event(&mut self, event: SseEvent) -> Option<Result<ChatChunk>> {
         let data = event.data.trim();
-        if data.is_empty() || data == "[DONE]" {
+        if data.is_empty() {
+            return None;
+        }
+        if data == "[DONE]" {
+            self.finished = true;
             return None;
         }
         let status = event
             .http_status
             .unwrap_or(if event.is_error() { 400 } else { 200 });
-        let parsed = parse_native(data, status);
         self.events_received += 1;
+        let parsed = match self.transport {
+            Transport::Native => parse_native(data, status)
+                .map_err(Error::Protocol)
+                .and_then(|parsed| match parsed {
+                    NativeParse::Chunk(chunk) if event.is_error() => Err(Error::Api(ApiError {
+                        status,
+                        code: "UnknownError".into(),
+                        message: "the stream reported an error without a code".into(),
+                        request_id: chunk.request_id,
+                        retry_after: None,
+                    })),
+                    NativeParse::Chunk(chunk) => Ok(chunk),
+                    NativeParse::Error(mut api) => {
+                        if event.is_error() {
+                            api.status = status;
+                        }
+                        Err(Error::Api(api))
+                    }
+                }),
+            Transport::Compatible => parse_compat(data, status).map_err(Error::Api),
+        };
         match parsed {
-            Ok(NativeParse::Chunk(chunk)) if !event.is_error() => {
+            Ok(chunk) => {
                 if chunk.finish_reason.is_some() {
-                    self.finished = true;
+                    self.saw_finish = true;
+                    // Native streams end with the finish reason; compatible ones at `[DONE]`.
+                    self.finished = self.transport == Transport::Native;
                 }
                 Some(Ok(chunk))
             }
-            Ok(NativeParse::Chunk(chunk)) => {
+            Err(error) => {
                 self.finished = true;
-                Some(Err(Error::Api(ApiError {
-                    status,
-                    code: "UnknownError".into(),
-                    message: "the stream reported an error without a code".into(),
-                    request_id: chunk.request_id,
-                    retry_after: None,
-                })))
-            }
-            Ok(NativeParse::Error(mut api)) => {
-                self.finished = true;
-                if event.is_error() {
-                    api.status = status;
-                }
-                Some(Err(Error::Api(api)))
-            }
-            Err(message) => {
-                self.finished = true;
-                Some(Err(Error::Protocol(message)))
+                Some(Err(error))
             }
         }
     }
+}
+
+/// Tokens the request will probably use: its text plus the reply it may ask for.
+fn prepared_estimate(prepared: &Prepared) -> u64 {
+    let prompt: u64 = prepared
+        .request
+        .messages
+        .iter()
+        .map(|m| estimate_tokens(&m.content))
+        .sum();
+    prompt + u64::from(prepared.request.parameters.max_tokens.unwrap_or(0))
 }
 
 fn normalize_base_url(raw: &str) -> Result<String> {

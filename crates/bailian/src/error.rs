@@ -70,6 +70,10 @@ pub enum Error {
 
     #[error("invalid client configuration: {0}")]
     Config(String),
+
+    /// Refused before sending, because the model cannot serve it (see [`crate::prepare`]).
+    #[error("{0}")]
+    InvalidRequest(String),
 }
 
 impl Error {
@@ -77,7 +81,10 @@ impl Error {
         match self {
             Error::Api(api) => api.is_retryable(),
             Error::Network { .. } | Error::Timeout { .. } => true,
-            Error::StreamInterrupted { .. } | Error::Protocol(_) | Error::Config(_) => false,
+            Error::StreamInterrupted { .. }
+            | Error::Protocol(_)
+            | Error::Config(_)
+            | Error::InvalidRequest(_) => false,
         }
     }
 

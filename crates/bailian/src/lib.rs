@@ -5,23 +5,32 @@
 mod chat;
 mod client;
 mod error;
+pub mod limiter;
+mod parse;
+pub mod prepare;
+pub mod region;
+pub mod registry;
 mod retry;
 mod secret;
 pub mod sse;
+pub mod tools;
 
-pub use chat::{
-    ChatChunk, ChatMessage, ChatParameters, ChatRequest, ChatResponse, Role, Usage, parse_compat,
-};
-pub use client::{ChatStream, Client, ClientConfig, DEFAULT_BASE_URL};
+pub use chat::{ChatChunk, ChatMessage, ChatParameters, ChatRequest, ChatResponse, Role, Usage};
+pub use client::{ChatStream, Client, ClientConfig, DEFAULT_BASE_URL, Transport};
 pub use error::{ApiError, Error, Result};
+pub use limiter::RateLimiter;
+pub use parse::parse_compat;
+pub use region::{Endpoint, Region};
+pub use registry::{ModelInfo, lookup};
 pub use retry::{RetryNotice, RetryPolicy};
 pub use secret::ApiKey;
+pub use tools::{ToolCall, ToolCallAssembler};
 
 /// Parses one native body (a non-stream response or one stream event's `data`) into a chunk, or
 /// the DashScope error it carries. Public for fixture tests and tools.
 pub fn parse_native_body(data: &str) -> std::result::Result<ChatChunk, Error> {
-    match chat::parse_native(data, 200).map_err(Error::Protocol)? {
-        chat::NativeParse::Chunk(chunk) => Ok(chunk),
-        chat::NativeParse::Error(api) => Err(Error::Api(api)),
+    match parse::parse_native(data, 200).map_err(Error::Protocol)? {
+        parse::NativeParse::Chunk(chunk) => Ok(chunk),
+        parse::NativeParse::Error(api) => Err(Error::Api(api)),
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use desk_core::{Desk, DeskConfig, DeskError, SendRequest, StreamUpdate};
+use desk_core::{Desk, DeskConfig, DeskError, Language, SendRequest, StreamUpdate, advise};
 
 #[derive(Parser)]
 #[command(
@@ -111,6 +111,10 @@ fn report(error: &DeskError) {
         line.push_str(&format!(" (request id {request_id})"));
     }
     eprintln!("{line}");
+    // The doctor's advice, in the terminal's language.
+    let advice = advise(error, error.host.as_deref());
+    let text = advice.text(Language::from_env());
+    eprintln!("  {} {}", text.title, text.action);
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {

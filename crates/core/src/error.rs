@@ -2,6 +2,9 @@
 //! translates, plus the detail a support request needs. Shells never match on message text.
 
 use serde::Serialize;
+use serde::ser::SerializeStruct;
+
+use crate::doctor::advise;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -19,7 +22,11 @@ pub enum ErrorCode {
     ModelNotFound,
     BadRequest,
     AccessDenied,
-    AccountIssue,
+    ModelNotActivated,
+    WorkspaceNotFound,
+    Arrears,
+    QuotaExhausted,
+    UnsupportedByModel,
     ContentBlocked,
     Storage,
     DemoUnavailable,
@@ -27,6 +34,31 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::EmptyPrompt,
+        ErrorCode::ConversationNotFound,
+        ErrorCode::MissingApiKey,
+        ErrorCode::InvalidApiKey,
+        ErrorCode::Network,
+        ErrorCode::Timeout,
+        ErrorCode::RateLimited,
+        ErrorCode::ServerError,
+        ErrorCode::StreamInterrupted,
+        ErrorCode::Cancelled,
+        ErrorCode::ModelNotFound,
+        ErrorCode::BadRequest,
+        ErrorCode::AccessDenied,
+        ErrorCode::ModelNotActivated,
+        ErrorCode::WorkspaceNotFound,
+        ErrorCode::Arrears,
+        ErrorCode::QuotaExhausted,
+        ErrorCode::UnsupportedByModel,
+        ErrorCode::ContentBlocked,
+        ErrorCode::Storage,
+        ErrorCode::DemoUnavailable,
+        ErrorCode::Internal,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::EmptyPrompt => "empty_prompt",
@@ -42,7 +74,11 @@ impl ErrorCode {
             ErrorCode::ModelNotFound => "model_not_found",
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::AccessDenied => "access_denied",
-            ErrorCode::AccountIssue => "account_issue",
+            ErrorCode::ModelNotActivated => "model_not_activated",
+            ErrorCode::WorkspaceNotFound => "workspace_not_found",
+            ErrorCode::Arrears => "arrears",
+            ErrorCode::QuotaExhausted => "quota_exhausted",
+            ErrorCode::UnsupportedByModel => "unsupported_by_model",
             ErrorCode::ContentBlocked => "content_blocked",
             ErrorCode::Storage => "storage",
             ErrorCode::DemoUnavailable => "demo_unavailable",
@@ -51,8 +87,9 @@ impl ErrorCode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(rename_all = "camelCase")]
+/// Serialized as `{code, message, dashscopeCode, requestId, retryAfterMs, advice: {en, zh}}`, the
+/// advice coming from the error doctor.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct DeskError {
     pub code: ErrorCode,
@@ -62,6 +99,21 @@ pub struct DeskError {
     pub dashscope_code: Option<String>,
     pub request_id: Option<String>,
     pub retry_after_ms: Option<u64>,
+    /// The host the failed request went to, so the advice can name it.
+    pub host: Option<String>,
+}
+
+impl Serialize for DeskError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("DeskError", 6)?;
+        s.serialize_field("code", &self.code)?;
+        s.serialize_field("message", &self.message)?;
+        s.serialize_field("dashscopeCode", &self.dashscope_code)?;
+        s.serialize_field("requestId", &self.request_id)?;
+        s.serialize_field("retryAfterMs", &self.retry_after_ms)?;
+        s.serialize_field("advice", &advise(self, self.host.as_deref()))?;
+        s.end()
+    }
 }
 
 impl DeskError {
@@ -72,7 +124,13 @@ impl DeskError {
             dashscope_code: None,
             request_id: None,
             retry_after_ms: None,
+            host: None,
         }
+    }
+
+    pub fn at_host(mut self, host: Option<&str>) -> Self {
+        self.host = host.map(str::to_owned);
+        self
     }
 
     /// The form stored with a reply that did not complete.
@@ -113,6 +171,7 @@ impl From<bailian::Error> for DeskError {
                     retry_after_ms: api
                         .retry_after
                         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                    host: None,
                 }
             }
             E::Network { .. } => DeskError::new(ErrorCode::Network, error.to_string()),
@@ -122,6 +181,9 @@ impl From<bailian::Error> for DeskError {
             }
             E::Protocol(_) => DeskError::new(ErrorCode::ServerError, error.to_string()),
             E::Config(_) => DeskError::new(ErrorCode::BadRequest, error.to_string()),
+            E::InvalidRequest(_) => {
+                DeskError::new(ErrorCode::UnsupportedByModel, error.to_string())
+            }
         }
     }
 }
@@ -132,14 +194,19 @@ fn classify_api_error(api: &bailian::ApiError) -> ErrorCode {
     let code = api.code.as_str();
     match code {
         "InvalidApiKey" | "invalid_api_key" => ErrorCode::InvalidApiKey,
-        "Arrearage"
-        | "PrepaidBillOverdue"
-        | "PostpaidBillOverdue"
-        | "CommodityNotPurchased"
-        | "AllocationQuota.FreeTierOnly" => ErrorCode::AccountIssue,
-        "DataInspectionFailed" | "data_inspection_failed" => ErrorCode::ContentBlocked,
+        "Arrearage" | "PrepaidBillOverdue" | "PostpaidBillOverdue" => ErrorCode::Arrears,
+        "Model.AccessDenied" | "AccessDenied.Unpurchased" | "CommodityNotPurchased" => {
+            ErrorCode::ModelNotActivated
+        }
+        "AllocationQuota.FreeTierOnly" => ErrorCode::QuotaExhausted,
+        "WorkSpaceNotFound" => ErrorCode::WorkspaceNotFound,
+        "DataInspectionFailed"
+        | "data_inspection_failed"
+        | "FaqRuleBlocked"
+        | "CustomRoleBlocked" => ErrorCode::ContentBlocked,
         "ModelNotFound" | "model_not_found" | "Model.NotExist" => ErrorCode::ModelNotFound,
         "InvalidParameter" if api.message.contains("Model not exist") => ErrorCode::ModelNotFound,
+        "RequestTimeOut" | "GatewayTimeout" | "InternalError.Timeout" => ErrorCode::Timeout,
         _ if code.starts_with("Throttling")
             || code == "LimitRequests"
             || code == "insufficient_quota" =>
@@ -147,7 +214,7 @@ fn classify_api_error(api: &bailian::ApiError) -> ErrorCode {
             if api.is_retryable() {
                 ErrorCode::RateLimited
             } else {
-                ErrorCode::AccountIssue
+                ErrorCode::QuotaExhausted
             }
         }
         _ => match api.status {
@@ -155,7 +222,8 @@ fn classify_api_error(api: &bailian::ApiError) -> ErrorCode {
             403 => ErrorCode::AccessDenied,
             404 => ErrorCode::ModelNotFound,
             429 => ErrorCode::RateLimited,
-            408 | 500..=599 => ErrorCode::ServerError,
+            408 => ErrorCode::Timeout,
+            500..=599 => ErrorCode::ServerError,
             _ => ErrorCode::BadRequest,
         },
     }
@@ -165,72 +233,26 @@ fn classify_api_error(api: &bailian::ApiError) -> ErrorCode {
 mod tests {
     use super::*;
 
-    fn classify(status: u16, code: &str, message: &str) -> ErrorCode {
-        DeskError::from(bailian::Error::Api(bailian::ApiError {
-            status,
-            code: code.into(),
-            message: message.into(),
-            request_id: Some("r".into()),
-            retry_after: None,
-        }))
-        .code
-    }
-
     #[test]
-    fn dashscope_codes_map_to_stable_codes() {
-        assert_eq!(
-            classify(401, "InvalidApiKey", "Invalid API-key provided."),
-            ErrorCode::InvalidApiKey
+    fn serializes_for_the_ui_with_the_doctor_advice() {
+        let json =
+            serde_json::to_value(DeskError::new(ErrorCode::MissingApiKey, "no key")).expect("json");
+        assert_eq!(json["code"], "missing_api_key");
+        assert_eq!(json["message"], "no key");
+        assert!(
+            json["dashscopeCode"].is_null()
+                && json["requestId"].is_null()
+                && json["retryAfterMs"].is_null()
         );
-        assert_eq!(
-            classify(400, "Arrearage", "Access denied"),
-            ErrorCode::AccountIssue
+        assert!(
+            json["advice"]["en"]["title"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty())
         );
-        assert_eq!(
-            classify(400, "DataInspectionFailed", "x"),
-            ErrorCode::ContentBlocked
-        );
-        assert_eq!(
-            classify(400, "InvalidParameter", "Model not exist."),
-            ErrorCode::ModelNotFound
-        );
-        assert_eq!(
-            classify(404, "model_not_found", "x"),
-            ErrorCode::ModelNotFound
-        );
-        assert_eq!(
-            classify(429, "Throttling.RateQuota", "x"),
-            ErrorCode::RateLimited
-        );
-        assert_eq!(
-            classify(
-                429,
-                "Throttling.AllocationQuota",
-                "Free allocated quota exceeded."
-            ),
-            ErrorCode::AccountIssue
-        );
-        assert_eq!(
-            classify(403, "Model.AccessDenied", "x"),
-            ErrorCode::AccessDenied
-        );
-        assert_eq!(
-            classify(503, "ModelUnavailable", "x"),
-            ErrorCode::ServerError
-        );
-        assert_eq!(
-            classify(400, "InvalidParameter", "Role must be user"),
-            ErrorCode::BadRequest
-        );
-    }
-
-    #[test]
-    fn serializes_for_the_ui() {
-        let json = serde_json::to_string(&DeskError::new(ErrorCode::MissingApiKey, "no key"))
-            .expect("json");
-        assert_eq!(
-            json,
-            r#"{"code":"missing_api_key","message":"no key","dashscopeCode":null,"requestId":null,"retryAfterMs":null}"#
+        assert!(
+            json["advice"]["zh"]["action"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty())
         );
     }
 }

@@ -3,11 +3,13 @@
 
 mod config;
 mod desk;
+pub mod doctor;
 mod error;
 mod send;
 
 pub use config::{DEFAULT_MODEL, DeskConfig, ENV_API_KEY, ENV_BASE_URL, ENV_HOME, ENV_MODEL};
 pub use desk::{AppMode, AppStatus, ConversationView, Desk};
+pub use doctor::{Advice, AdviceText, Language, advise};
 pub use error::{DeskError, ErrorCode};
 pub use send::{SendOutcome, SendRequest, StreamUpdate};
 

@@ -95,6 +95,15 @@ fn history(messages: &[Message]) -> Vec<ChatMessage> {
         .collect()
 }
 
+/// `dashscope.aliyuncs.com` from `https://dashscope.aliyuncs.com:443/x`, for advice that names it.
+fn host_of(base_url: &str) -> Option<String> {
+    let rest = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    let host = rest.split(['/', '?']).next()?;
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
 fn to_store_usage(usage: bailian::Usage) -> Usage {
     Usage {
         input_tokens: usage.input_tokens,
@@ -185,6 +194,7 @@ impl Desk {
         });
 
         let stop = self.register_stream(&reply_id);
+        let host = host_of(connection.client.base_url());
         let chat_request = ChatRequest::new(model, chat_history);
         let mut text = String::new();
         let mut usage = None;
@@ -211,7 +221,7 @@ impl Desk {
                 },
                 Some(Err(error)) => Ending {
                     status: MessageStatus::Failed,
-                    error: Some(error.into()),
+                    error: Some(DeskError::from(error).at_host(host.as_deref())),
                 },
                 Some(Ok(mut stream)) => {
                     let mut last_save = Instant::now();
@@ -249,7 +259,7 @@ impl Desk {
                                 }
                             }
                             Some(Err(error)) => {
-                                let error = DeskError::from(error);
+                                let error = DeskError::from(error).at_host(host.as_deref());
                                 let status = if text.is_empty() {
                                     MessageStatus::Failed
                                 } else {
