@@ -26,6 +26,7 @@ step "ui unit tests" npm run test --workspace ui
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 # Same features as the app binary below, so that build reuses these artifacts instead of rebuilding Tauri.
 step "rust tests" cargo test --workspace --locked --features bailian-desk-app/custom-protocol
+step "official SDKs vs the emulator" bash tests/fidelity/run.sh
 step "app binary" cargo build -p bailian-desk-app --features custom-protocol --locked
 step "end-to-end (real app, Xvfb)" xvfb-run -a -s "-screen 0 1280x800x24" node tests/e2e/app.e2e.mjs
 

@@ -262,6 +262,10 @@ pub struct ChatChunk {
     pub tool_call_fragments: Vec<ToolCallFragment>,
     /// `output.search_info` when search was on (sent whole, usually once).
     pub search_info: Option<Value>,
+    /// Bailian Apps: the session to continue, and the agent's thoughts and cited documents.
+    pub session_id: Option<String>,
+    pub thoughts: Vec<Value>,
+    pub doc_references: Vec<Value>,
     /// `None` while generating; `stop`, `length` or `tool_calls` on the last chunk.
     pub finish_reason: Option<String>,
     pub usage: Option<Usage>,
@@ -274,6 +278,9 @@ pub struct ChatResponse {
     pub reasoning: String,
     pub tool_calls: Vec<ToolCall>,
     pub search_info: Option<Value>,
+    pub session_id: Option<String>,
+    pub thoughts: Vec<Value>,
+    pub doc_references: Vec<Value>,
     pub finish_reason: Option<String>,
     pub usage: Option<Usage>,
     pub request_id: Option<String>,
@@ -289,6 +296,16 @@ impl ChatResponse {
         }
         if chunk.search_info.is_some() {
             self.search_info = chunk.search_info;
+        }
+        if chunk.session_id.is_some() {
+            self.session_id = chunk.session_id;
+        }
+        // Apps resend their thoughts and references; keep the latest complete list.
+        if !chunk.thoughts.is_empty() {
+            self.thoughts = chunk.thoughts;
+        }
+        if !chunk.doc_references.is_empty() {
+            self.doc_references = chunk.doc_references;
         }
         if chunk.finish_reason.is_some() {
             self.finish_reason = chunk.finish_reason;

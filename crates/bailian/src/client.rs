@@ -14,6 +14,7 @@ use crate::registry::lookup;
 use crate::retry::{RetryNotice, RetryPolicy};
 use crate::secret::ApiKey;
 use crate::sse::{SseDecoder, SseEvent};
+use crate::tasks::{PollPolicy, TaskState};
 use crate::tools::ToolCallAssembler;
 
 /// The Beijing gateway; other regions and workspace hosts are a configuration value away.
@@ -66,6 +67,8 @@ impl ClientConfig {
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// For result files on other hosts (OSS): it must never carry the API key.
+    downloads: reqwest::Client,
     base_url: String,
     config: ClientConfig,
 }
@@ -94,8 +97,13 @@ impl Client {
             .connect_timeout(config.connect_timeout)
             .build()
             .map_err(|e| Error::Config(describe_transport_error(&e)))?;
+        let downloads = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .map_err(|e| Error::Config(describe_transport_error(&e)))?;
         Ok(Self {
             http,
+            downloads,
             base_url,
             config,
         })
@@ -103,6 +111,14 @@ impl Client {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    pub(crate) fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// A whole reply in one response.
@@ -231,9 +247,25 @@ impl Client {
         Ok(ids)
     }
 
-    async fn with_retries<T, F, Fut>(
+    pub(crate) async fn with_retries<T, F, Fut>(
+        &self,
+        on_retry: impl FnMut(&RetryNotice),
+        attempt: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.with_retries_if(on_retry, Error::is_retryable, attempt)
+            .await
+    }
+
+    /// Like [`Client::with_retries`], with the caller's rule for which errors may be retried
+    /// (a task submit is not idempotent, so only a refusal such as 429 may be).
+    pub(crate) async fn with_retries_if<T, F, Fut>(
         &self,
         mut on_retry: impl FnMut(&RetryNotice),
+        retry_if: impl Fn(&Error) -> bool,
         mut attempt: F,
     ) -> Result<T>
     where
@@ -247,7 +279,7 @@ impl Client {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            if !error.is_retryable() {
+            if !retry_if(&error) {
                 return Err(error);
             }
             let retry_after = error.api().and_then(|api| api.retry_after);
@@ -271,7 +303,11 @@ impl Client {
         }
     }
 
-    async fn send(&self, builder: reqwest::RequestBuilder, url: &str) -> Result<reqwest::Response> {
+    pub(crate) async fn send(
+        &self,
+        builder: reqwest::RequestBuilder,
+        url: &str,
+    ) -> Result<reqwest::Response> {
         let timeout = self.config.idle_timeout;
         let response = match tokio::time::timeout(timeout, builder.send()).await {
             Ok(Ok(response)) => response,
@@ -295,7 +331,7 @@ impl Client {
         Err(Error::Api(api))
     }
 
-    async fn read_body(&self, response: reqwest::Response, url: &str) -> Result<String> {
+    pub(crate) async fn read_body(&self, response: reqwest::Response, url: &str) -> Result<String> {
         let timeout = self.config.idle_timeout;
         match tokio::time::timeout(timeout, response.text()).await {
             Ok(Ok(text)) => Ok(text),
@@ -330,6 +366,16 @@ impl Client {
     }
 
     async fn open_stream_once(&self, url: &str, body: &Value) -> Result<ChatStream> {
+        self.open_stream_with(url, body, self.config.transport)
+            .await
+    }
+
+    pub(crate) async fn open_stream_with(
+        &self,
+        url: &str,
+        body: &Value,
+        transport: Transport,
+    ) -> Result<ChatStream> {
         let builder = self
             .http
             .post(url)
@@ -343,7 +389,7 @@ impl Client {
             decoder: SseDecoder::new(),
             idle_timeout: self.config.idle_timeout,
             url: url.to_owned(),
-            transport: self.config.transport,
+            transport,
             events_received: 0,
             pending: None,
             saw_finish: false,
@@ -367,6 +413,178 @@ impl Client {
             }),
         }
     }
+}
+
+impl Client {
+    /// Submits an image task. Returns once the task id exists; persist it before anything else.
+    pub async fn submit_image(&self, request: &crate::images::ImageRequest) -> Result<TaskState> {
+        request.validate()?;
+        let (path, body) = request.wire();
+        let url = format!("{}{path}", self.base_url);
+        // Submitting twice could create two paid tasks: only a refusal (429, nothing created) is retried.
+        let refused = |e: &Error| {
+            e.api()
+                .is_some_and(|api| api.status == 429 && api.is_retryable())
+        };
+        self.with_retries_if(
+            |_| {},
+            refused,
+            || async {
+                let builder = self
+                    .http
+                    .post(&url)
+                    .header(CONTENT_TYPE, "application/json")
+                    .header("X-DashScope-Async", "enable")
+                    .json(&body);
+                let response = self.send(builder, &url).await?;
+                self.task_body(response, &url).await
+            },
+        )
+        .await
+    }
+
+    /// The task's state now. `UNKNOWN` means expired, never existed, or another key's task.
+    pub async fn task(&self, task_id: &str) -> Result<TaskState> {
+        let url = format!(
+            "{}/api/v1/tasks/{}",
+            self.base_url,
+            encode_path_segment(task_id)
+        );
+        self.with_retries(
+            |_| {},
+            || async {
+                let response = self.send(self.http.get(&url), &url).await?;
+                self.task_body(response, &url).await
+            },
+        )
+        .await
+    }
+
+    /// Cancels a task that is still `PENDING`; later states answer 400 `UnsupportedOperation`.
+    pub async fn cancel_task(&self, task_id: &str) -> Result<()> {
+        let url = format!(
+            "{}/api/v1/tasks/{}/cancel",
+            self.base_url,
+            encode_path_segment(task_id)
+        );
+        let response = self.send(self.http.post(&url), &url).await?;
+        self.read_body(response, &url).await.map(drop)
+    }
+
+    /// Polls until the task ends, calling `on_progress` with each state seen.
+    pub async fn wait_task(
+        &self,
+        task_id: &str,
+        policy: &PollPolicy,
+        mut on_progress: impl FnMut(&TaskState),
+    ) -> Result<TaskState> {
+        let started = Instant::now();
+        let mut poll = 0;
+        loop {
+            let state = self.task(task_id).await?;
+            on_progress(&state);
+            if state.status.is_terminal() {
+                return Ok(state);
+            }
+            if started.elapsed() >= policy.give_up_after {
+                return Err(Error::Timeout {
+                    url: format!("task {task_id}"),
+                    seconds: policy.give_up_after.as_secs(),
+                });
+            }
+            tokio::time::sleep(policy.delay(poll)).await;
+            poll += 1;
+        }
+    }
+
+    /// Fetches a result file (a signed OSS URL, valid about 24 h) without sending the API key.
+    pub async fn download(&self, url: &str, max_bytes: usize) -> Result<Vec<u8>> {
+        let response =
+            match tokio::time::timeout(self.config.idle_timeout, self.downloads.get(url).send())
+                .await
+            {
+                Ok(Ok(response)) => response,
+                Ok(Err(e)) => return Err(Error::from_transport(url, &e, self.config.idle_timeout)),
+                Err(_) => {
+                    return Err(Error::Timeout {
+                        url: url.to_owned(),
+                        seconds: self.config.idle_timeout.as_secs(),
+                    });
+                }
+            };
+        if !response.status().is_success() {
+            return Err(Error::Api(ApiError {
+                status: response.status().as_u16(),
+                code: "DownloadFailed".into(),
+                message: format!(
+                    "the result file answered HTTP {}",
+                    response.status().as_u16()
+                ),
+                request_id: None,
+                retry_after: None,
+            }));
+        }
+        if response
+            .content_length()
+            .is_some_and(|len| len > max_bytes as u64)
+        {
+            return Err(Error::Protocol(format!(
+                "the result file is larger than {max_bytes} bytes"
+            )));
+        }
+        let mut response = response;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| Error::from_transport(url, &e, self.config.idle_timeout))?
+        {
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(Error::Protocol(format!(
+                    "the result file is larger than {max_bytes} bytes"
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
+    async fn task_body(&self, response: reqwest::Response, url: &str) -> Result<TaskState> {
+        let text = self.read_body(response, url).await?;
+        let value: Value =
+            serde_json::from_str(&text).map_err(|e| Error::Protocol(format!("task body: {e}")))?;
+        if let Some(code) = value
+            .get("code")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            && value.get("output").is_none()
+        {
+            return Err(Error::Api(ApiError {
+                status: 400,
+                code: code.to_owned(),
+                message: value
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                request_id: value
+                    .get("request_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                retry_after: None,
+            }));
+        }
+        TaskState::from_body(&value)
+            .ok_or_else(|| Error::Protocol(format!("not a task body: {text}")))
+    }
+}
+
+/// Task ids come from the server, but never let one smuggle a path into the URL.
+fn encode_path_segment(segment: &str) -> String {
+    segment
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect()
 }
 
 /// A reply being streamed. Call [`ChatStream::next`] until it returns `None`.

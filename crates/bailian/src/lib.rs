@@ -2,28 +2,39 @@
 //! from the OpenAI-compatible surface: native endpoints, DashScope's SSE quirks, its error shapes
 //! and its retry rules.
 
+pub mod apps;
 mod chat;
 mod client;
+pub mod embeddings;
 mod error;
+pub mod images;
 pub mod limiter;
+pub mod media;
 mod parse;
 pub mod prepare;
 pub mod region;
 pub mod registry;
 mod retry;
 mod secret;
+pub mod speech;
 pub mod sse;
+pub mod tasks;
 pub mod tools;
 
+pub use apps::AppRequest;
 pub use chat::{ChatChunk, ChatMessage, ChatParameters, ChatRequest, ChatResponse, Role, Usage};
 pub use client::{ChatStream, Client, ClientConfig, DEFAULT_BASE_URL, Transport};
+pub use embeddings::{EmbeddingRequest, Embeddings, TextType};
 pub use error::{ApiError, Error, Result};
+pub use images::ImageRequest;
 pub use limiter::RateLimiter;
 pub use parse::parse_compat;
 pub use region::{Endpoint, Region};
 pub use registry::{ModelInfo, lookup};
 pub use retry::{RetryNotice, RetryPolicy};
 pub use secret::ApiKey;
+pub use speech::{AsrRequest, SpeechEvent, SpeechReader, SpeechWriter, TtsRequest};
+pub use tasks::{PollPolicy, TaskResult, TaskState, TaskStatus};
 pub use tools::{ToolCall, ToolCallAssembler};
 
 /// Parses one native body (a non-stream response or one stream event's `data`) into a chunk, or

@@ -31,6 +31,13 @@ struct NativeOutput {
     choices: Option<Vec<NativeChoice>>,
     #[serde(default)]
     search_info: Option<Value>,
+    /// Bailian Apps: the conversation to continue, the agent's steps and the documents it cited.
+    #[serde(default)]
+    session_id: Option<String>,
+    #[serde(default)]
+    thoughts: Option<Vec<Value>>,
+    #[serde(default)]
+    doc_references: Option<Vec<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +78,9 @@ impl NativeMessage {
 
 #[derive(Deserialize)]
 struct WireUsage {
+    /// Bailian Apps report usage per model they called.
+    #[serde(default)]
+    models: Option<Vec<WireUsage>>,
     #[serde(default, alias = "prompt_tokens")]
     input_tokens: Option<u64>,
     #[serde(default, alias = "completion_tokens")]
@@ -81,6 +91,16 @@ struct WireUsage {
 
 impl From<WireUsage> for Usage {
     fn from(w: WireUsage) -> Self {
+        if let Some(models) = w.models {
+            return models
+                .into_iter()
+                .map(Usage::from)
+                .fold(Usage::default(), |a, b| Usage {
+                    input_tokens: a.input_tokens + b.input_tokens,
+                    output_tokens: a.output_tokens + b.output_tokens,
+                    total_tokens: a.total_tokens + b.total_tokens,
+                });
+        }
         let input = w.input_tokens.unwrap_or(0);
         let output = w.output_tokens.unwrap_or(0);
         // Multimodal answers omit total_tokens.
@@ -153,6 +173,9 @@ pub(crate) fn parse_native(data: &str, http_status: u16) -> Result<NativeParse, 
         reasoning_delta,
         tool_call_fragments,
         search_info: output.search_info,
+        session_id: output.session_id,
+        thoughts: output.thoughts.unwrap_or_default(),
+        doc_references: output.doc_references.unwrap_or_default(),
         finish_reason: finish,
         usage: body.usage.map(Usage::from),
         request_id: body.request_id,
@@ -222,6 +245,9 @@ pub fn parse_compat(data: &str, http_status: u16) -> Result<ChatChunk, ApiError>
         reasoning_delta,
         tool_call_fragments,
         search_info: None,
+        session_id: None,
+        thoughts: Vec::new(),
+        doc_references: Vec::new(),
         finish_reason: finish,
         usage: body.usage.map(Usage::from),
         request_id: body.request_id.or(body.id),

@@ -37,6 +37,36 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         prompt: Vec<String>,
     },
+    /// Read text aloud with CosyVoice into an audio file.
+    Speak {
+        /// Where to write the audio.
+        #[arg(long, short)]
+        out: std::path::PathBuf,
+        #[arg(long)]
+        voice: Option<String>,
+        /// mp3, wav or pcm.
+        #[arg(long, default_value = "mp3")]
+        format: String,
+        #[arg(long)]
+        json: bool,
+        /// The text; `-` reads it from stdin.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Transcribe a local audio file (WAV 16-bit mono, PCM, MP3, Opus, AAC, AMR).
+    Transcribe {
+        file: std::path::PathBuf,
+        /// Language hints such as zh, en (repeatable).
+        #[arg(long = "language")]
+        languages: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The models the key can use, with what each can do and costs.
+    Models {
+        #[arg(long)]
+        json: bool,
+    },
     /// Read the stored conversations.
     Conversations {
         #[command(subcommand)]
@@ -129,6 +159,97 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             conversation,
             prompt,
         } => chat(&desk, model, conversation, prompt).await,
+        Command::Speak {
+            out,
+            voice,
+            format,
+            json,
+            text,
+        } => {
+            let text = read_argument_text(text)?;
+            let mut audio = Vec::new();
+            eprintln!("speaking {} characters…", text.chars().count());
+            let summary = desk
+                .speak(&text, voice.as_deref(), &format, |bytes| {
+                    audio.extend_from_slice(bytes);
+                    eprint!(".");
+                })
+                .await?;
+            eprintln!();
+            std::fs::write(&out, &audio).with_context(|| format!("writing {}", out.display()))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&summary).context("writing JSON")?
+                );
+            } else {
+                println!(
+                    "{} bytes of {} audio written to {}",
+                    summary.audio_bytes,
+                    summary.format,
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        Command::Transcribe {
+            file,
+            languages,
+            json,
+        } => {
+            eprintln!("transcribing {}…", file.display());
+            let transcript = desk
+                .transcribe_file(&file, languages, |sentence| {
+                    eprintln!("  [{:>6} ms] {}", sentence.begin_ms, sentence.text);
+                })
+                .await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&transcript).context("writing JSON")?
+                );
+            } else {
+                println!("{}", transcript.text);
+            }
+            Ok(())
+        }
+        Command::Models { json } => {
+            let models = desk.models().await?;
+            let mut stdout = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut stdout, &models).context("writing JSON")?;
+                writeln!(stdout).context("writing to stdout")?;
+            } else {
+                for m in models {
+                    let price = match m.price.map(|p| p.price) {
+                        Some(bailian::registry::Price::PerThousandTokens { input, output }) => {
+                            format!("¥{input}/¥{output} per 1K tokens")
+                        }
+                        Some(other) => format!("{other:?}"),
+                        None => "price unknown".to_owned(),
+                    };
+                    let flags = [
+                        (m.stream_only, "stream-only"),
+                        (m.single_turn, "single-turn"),
+                        (m.tools, "tools"),
+                        (m.search, "search"),
+                        (!m.known, "not in registry"),
+                    ]
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, name)| *name)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                    writeln!(
+                        stdout,
+                        "{:<24} {:<8} {:<28} {}",
+                        m.id, m.family, price, flags
+                    )
+                    .context("writing to stdout")?;
+                }
+            }
+            Ok(())
+        }
         Command::Conversations { command } => {
             let mut stdout = std::io::stdout().lock();
             match command {
@@ -177,21 +298,26 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// Words from the command line, or stdin when the only word is `-`.
+fn read_argument_text(words: Vec<String>) -> anyhow::Result<String> {
+    if words == ["-"] {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading stdin")?;
+        Ok(text)
+    } else {
+        Ok(words.join(" "))
+    }
+}
+
 async fn chat(
     desk: &Desk,
     model: Option<String>,
     conversation: Option<String>,
     prompt: Vec<String>,
 ) -> Result<(), Failure> {
-    let prompt = if prompt == ["-"] {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("reading the prompt from stdin")?;
-        text
-    } else {
-        prompt.join(" ")
-    };
+    let prompt = read_argument_text(prompt)?;
     let mut stdout = std::io::stdout();
     let mut write_failed = None;
     let result = desk

@@ -199,3 +199,87 @@ async fn offline_demo_needs_no_key_and_says_so() {
     };
     assert_eq!(show["messages"][1]["demo"], true);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn models_merge_the_listing_with_the_registry() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    let out = env.run(&["models", "--json"], Some(DEFAULT_API_KEY)).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let models: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let qwq = models
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|m| m["id"] == "qwq-plus")
+        .expect("qwq-plus listed");
+    assert_eq!(qwq["stream_only"], true);
+    assert_eq!(qwq["thinking"]["mode"], "required");
+    let plus = models
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|m| m["id"] == "qwen-plus")
+        .expect("qwen-plus listed");
+    assert_eq!(plus["price"]["price"]["unit"], "per_thousand_tokens");
+    assert!(
+        plus["price"]["as_of"].is_string(),
+        "prices carry their date"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn speak_writes_audio_and_transcribe_reads_it_back() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    let wav = env.home.path().join("spoken.wav");
+    let out = env
+        .run(
+            &[
+                "speak",
+                "--format",
+                "wav",
+                "--out",
+                wav.to_str().expect("utf-8"),
+                "--json",
+                "Hello",
+                "there",
+            ],
+            Some(DEFAULT_API_KEY),
+        )
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(summary["characters"], 11);
+    let audio = std::fs::read(&wav).expect("audio file");
+    assert_eq!(&audio[..4], b"RIFF");
+    assert_eq!(summary["audioBytes"].as_u64(), Some(audio.len() as u64));
+
+    // The emulator speaks 60 ms per character: 11 characters make 660 ms, one sentence.
+    let out = env
+        .run(
+            &["transcribe", wav.to_str().expect("utf-8"), "--json"],
+            Some(DEFAULT_API_KEY),
+        )
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let transcript: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(transcript["text"], "Sentence 1 from the emulator.");
+    assert_eq!(transcript["durationSeconds"], 1);
+    assert!(stderr(&out).contains("transcribing"), "progress on stderr");
+
+    let text_file = env.home.path().join("notes.txt");
+    std::fs::write(&text_file, "not audio").expect("write");
+    let out = env
+        .run(
+            &["transcribe", text_file.to_str().expect("utf-8")],
+            Some(DEFAULT_API_KEY),
+        )
+        .await;
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("unsupported_by_model"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use bailian::{ApiKey, DEFAULT_BASE_URL, RetryPolicy};
+use bailian::{ApiKey, DEFAULT_BASE_URL, Endpoint, Region, RetryPolicy};
 
 use crate::error::{DeskError, ErrorCode};
 
@@ -10,6 +10,8 @@ pub const ENV_API_KEY: &str = "DASHSCOPE_API_KEY";
 pub const ENV_BASE_URL: &str = "BAILIAN_BASE_URL";
 pub const ENV_HOME: &str = "BAILIAN_DESK_HOME";
 pub const ENV_MODEL: &str = "BAILIAN_DEFAULT_MODEL";
+pub const ENV_REGION: &str = "BAILIAN_REGION";
+pub const ENV_WORKSPACE: &str = "BAILIAN_WORKSPACE";
 
 pub const DEFAULT_MODEL: &str = "qwen-plus";
 const DATABASE_FILE: &str = "desk.sqlite3";
@@ -20,6 +22,8 @@ pub struct DeskConfig {
     /// install path, so renaming or moving the app cannot orphan a user's history.
     pub home: PathBuf,
     pub base_url: String,
+    /// Sent as `X-DashScope-WorkSpace` when set.
+    pub workspace: Option<String>,
     pub api_key: Option<ApiKey>,
     pub default_model: String,
     pub retry: RetryPolicy,
@@ -39,9 +43,11 @@ impl DeskConfig {
                     )
                 })?,
         };
+        let endpoint = endpoint_from(var(ENV_BASE_URL), var(ENV_REGION), var(ENV_WORKSPACE))?;
         Ok(Self {
             home,
-            base_url: var(ENV_BASE_URL).unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+            base_url: endpoint.base_url(),
+            workspace: endpoint.workspace().map(str::to_owned),
             api_key: var(ENV_API_KEY).and_then(ApiKey::new),
             default_model: var(ENV_MODEL).unwrap_or_else(|| DEFAULT_MODEL.to_owned()),
             retry: RetryPolicy::default(),
@@ -53,6 +59,7 @@ impl DeskConfig {
         Self {
             home: home.into(),
             base_url: DEFAULT_BASE_URL.to_owned(),
+            workspace: None,
             api_key: None,
             default_model: DEFAULT_MODEL.to_owned(),
             retry: RetryPolicy::default(),
@@ -61,5 +68,58 @@ impl DeskConfig {
 
     pub fn database_path(&self) -> PathBuf {
         self.home.join(DATABASE_FILE)
+    }
+}
+
+/// Where requests go: a custom base URL wins; otherwise the region's gateway, or the workspace
+/// host within it when a workspace is named.
+fn endpoint_from(
+    base_url: Option<String>,
+    region: Option<String>,
+    workspace: Option<String>,
+) -> Result<Endpoint, DeskError> {
+    let region = match region {
+        Some(id) => Region::parse(&id).ok_or_else(|| {
+            DeskError::new(
+                ErrorCode::BadRequest,
+                format!("{ENV_REGION}={id:?} is not a region; use cn-beijing, ap-southeast-1 or us-east-1"),
+            )
+        })?,
+        None => Region::CnBeijing,
+    };
+    match (base_url, workspace) {
+        (Some(base_url), _) => Ok(Endpoint::Custom { base_url }),
+        (None, Some(workspace)) => Endpoint::workspace_in(region, &workspace)
+            .map_err(|e| DeskError::new(ErrorCode::BadRequest, e.to_string())),
+        (None, None) => Ok(Endpoint::Region { region }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_from_the_environment() {
+        let e = endpoint_from(None, None, None).expect("default");
+        assert_eq!(e.base_url(), "https://dashscope.aliyuncs.com");
+        let e = endpoint_from(None, Some("ap-southeast-1".into()), Some("ws-1".into()))
+            .expect("workspace");
+        assert_eq!(
+            (e.base_url().as_str(), e.workspace()),
+            (
+                "https://ws-1.ap-southeast-1.maas.aliyuncs.com",
+                Some("ws-1")
+            )
+        );
+        let e = endpoint_from(
+            Some("http://127.0.0.1:9".into()),
+            Some("us-east-1".into()),
+            None,
+        )
+        .expect("custom");
+        assert_eq!(e.base_url(), "http://127.0.0.1:9");
+        assert!(endpoint_from(None, Some("moon-1".into()), None).is_err());
+        assert!(endpoint_from(None, None, Some("bad.host/x".into())).is_err());
     }
 }

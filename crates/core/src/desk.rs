@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
-use bailian::{ApiKey, Client, ClientConfig};
+use bailian::{ApiKey, Client, ClientConfig, RateLimiter};
 use bailian_emulator::{DEFAULT_API_KEY, EmulatorConfig, RunningEmulator};
 use desk_store::{Conversation, Message, Store};
 use serde::Serialize;
@@ -74,13 +74,22 @@ pub struct Desk {
     config: DeskConfig,
     store: Mutex<Store>,
     backend: RwLock<Backend>,
+    /// Paces every request of this app per model; Bailian's limits are per account.
+    limiter: Arc<RateLimiter>,
     /// Replies being streamed, by assistant message id, with the signal that stops each.
     in_flight: Mutex<HashMap<String, Arc<Notify>>>,
 }
 
-fn client_config(config: &DeskConfig, base_url: String, key: ApiKey) -> ClientConfig {
+fn client_config(
+    config: &DeskConfig,
+    base_url: String,
+    key: ApiKey,
+    limiter: &Arc<RateLimiter>,
+) -> ClientConfig {
     let mut client = ClientConfig::new(base_url, key);
     client.retry = config.retry.clone();
+    client.workspace = config.workspace.clone();
+    client.limiter = Some(Arc::clone(limiter));
     client
 }
 
@@ -93,6 +102,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Desk {
     pub fn open(config: DeskConfig) -> Result<Self, DeskError> {
         let store = Store::open(&config.database_path())?;
+        let limiter = Arc::new(RateLimiter::new());
         let backend = match &config.api_key {
             Some(key) => Backend {
                 mode: AppMode::Live,
@@ -100,6 +110,7 @@ impl Desk {
                     &config,
                     config.base_url.clone(),
                     key.clone(),
+                    &limiter,
                 ))?),
                 _emulator: None,
             },
@@ -114,6 +125,7 @@ impl Desk {
             config,
             store: Mutex::new(store),
             backend: RwLock::new(backend),
+            limiter,
             in_flight: Mutex::new(HashMap::new()),
         })
     }
@@ -162,7 +174,12 @@ impl Desk {
         })?;
         let key = ApiKey::new(DEFAULT_API_KEY)
             .ok_or_else(|| DeskError::new(ErrorCode::Internal, "empty demo key"))?;
-        let client = Client::new(client_config(&self.config, emulator.base_url(), key))?;
+        let client = Client::new(client_config(
+            &self.config,
+            emulator.base_url(),
+            key,
+            &self.limiter,
+        ))?;
         tracing::info!(addr = %emulator.addr(), "offline demo started");
         {
             let mut backend = self.backend.write().unwrap_or_else(|p| p.into_inner());
@@ -190,6 +207,14 @@ impl Desk {
                 ),
             )),
         }
+    }
+
+    /// The models this key can use: the server's listing merged with the registry's knowledge of
+    /// each (capabilities, limits, price with its date).
+    pub async fn models(&self) -> Result<Vec<bailian::ModelInfo>, DeskError> {
+        let connection = self.connection()?;
+        let ids = connection.client.list_models().await?;
+        Ok(bailian::registry::merge_listing(&ids))
     }
 
     pub fn list_conversations(&self) -> Result<Vec<Conversation>, DeskError> {

@@ -6,11 +6,16 @@ mod desk;
 pub mod doctor;
 mod error;
 mod send;
+pub mod speech;
 
-pub use config::{DEFAULT_MODEL, DeskConfig, ENV_API_KEY, ENV_BASE_URL, ENV_HOME, ENV_MODEL};
+pub use config::{
+    DEFAULT_MODEL, DeskConfig, ENV_API_KEY, ENV_BASE_URL, ENV_HOME, ENV_MODEL, ENV_REGION,
+    ENV_WORKSPACE,
+};
 pub use desk::{AppMode, AppStatus, ConversationView, Desk};
 pub use doctor::{Advice, AdviceText, Language, advise};
 pub use error::{DeskError, ErrorCode};
 pub use send::{SendOutcome, SendRequest, StreamUpdate};
+pub use speech::{Sentence, SpeechSummary, Transcript};
 
 pub use desk_store::{Conversation, Message, MessageError, MessageRole, MessageStatus, Usage};

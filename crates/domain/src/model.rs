@@ -1,3 +1,5 @@
+//! Conversations and messages as the app sees them.
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,6 +25,10 @@ pub struct Fault {
     pub first_byte_delay_ms: Option<u64>,
     /// Wait this long between stream events (overrides the emulator's default pace).
     pub token_delay_ms: Option<u64>,
+    /// An async task submitted with this fault ends `FAILED` with this code.
+    pub task_fail: Option<String>,
+    /// This many images of a task's batch fail while the rest succeed.
+    pub partial_fail: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -73,6 +77,10 @@ impl Fault {
                 "no_blank_lines" => fault.no_blank_lines = true,
                 "first_byte_delay_ms" => fault.first_byte_delay_ms = Some(number(value)?),
                 "token_delay_ms" => fault.token_delay_ms = Some(number(value)?),
+                "task_fail" => {
+                    fault.task_fail = Some(value.ok_or_else(|| err("needs a value"))?.to_owned())
+                }
+                "partial_fail" => fault.partial_fail = Some(small(value)?),
                 _ => return Err(err("unknown fault")),
             }
         }

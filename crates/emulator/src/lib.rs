@@ -2,18 +2,22 @@
 //! `shared/docs/bailian-api.md`, with switchable faults. Tests start it on `127.0.0.1:0`; the app
 //! starts it for the offline demo; `bailian-emulator --listen ADDR:PORT` runs it alone.
 
+mod apps;
 mod chat;
+mod embeddings;
 mod fault;
 mod reply;
+mod speech;
+mod tasks;
 mod wire;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,8 +25,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+pub use embeddings::embedding;
 pub use fault::{FAULT_HEADER, Fault, FaultSpecError};
-pub use reply::{CHAT_MODELS, pieces, reply_text, token_count};
+pub use reply::{CHAT_MODELS, VISION_MODELS, pieces, reply_text, token_count};
 
 /// The key the emulator accepts unless told otherwise.
 pub const DEFAULT_API_KEY: &str = "sk-emulator";
@@ -65,6 +70,8 @@ struct EmulatorState {
     config: EmulatorConfig,
     queued_faults: Mutex<VecDeque<QueuedFault>>,
     requests: Mutex<Vec<RecordedRequest>>,
+    tasks: tasks::Tasks,
+    sessions: apps::Sessions,
 }
 
 #[derive(Debug, Clone)]
@@ -181,9 +188,7 @@ impl Shared {
             return Admission::Answered(self.error(surface, 401, code, message, rid, None));
         }
         if let Some(status) = fault.status {
-            let (default_code, default_message) = wire::default_error(status);
-            let code = fault.code.as_deref().unwrap_or(default_code);
-            let message = fault.message.as_deref().unwrap_or(default_message);
+            let (code, message) = wire::fault_error(&fault, status);
             return Admission::Answered(self.error(
                 surface,
                 status,
@@ -226,7 +231,14 @@ async fn compat_models(State(shared): State<Shared>, uri: Uri, headers: HeaderMa
     wire::json_response(200, &json!({ "object": "list", "data": data }), &rid, None)
 }
 
-async fn native_models(State(shared): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
+/// `GET /api/v1/models?page_no=&page_size=&model=`: the SDKs page through it and look one model up
+/// with `model=NAME&page_size=1` (reference §8; dashscope `models.py`, `v2/resources/models.py`).
+async fn native_models(
+    State(shared): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let rid = wire::request_id();
     if let Admission::Answered(response) = shared
         .admit(Surface::Native, uri.path(), &headers, &[], false, &rid)
@@ -234,12 +246,22 @@ async fn native_models(State(shared): State<Shared>, uri: Uri, headers: HeaderMa
     {
         return response;
     }
-    let models: Vec<Value> = CHAT_MODELS
+    let matching: Vec<&str> = CHAT_MODELS
         .iter()
+        .copied()
+        .filter(|id| query.get("model").is_none_or(|wanted| wanted == id))
+        .collect();
+    let number = |key: &str| query.get(key).and_then(|v| v.parse::<usize>().ok());
+    let page_no = number("page_no").unwrap_or(1).max(1);
+    let page_size = number("page_size").unwrap_or(matching.len()).max(1);
+    let models: Vec<Value> = matching
+        .iter()
+        .skip((page_no - 1).saturating_mul(page_size))
+        .take(page_size)
         .map(|id| json!({ "model": id, "provider": "qwen" }))
         .collect();
     let body = json!({
-        "output": { "models": models, "page_no": 1, "page_size": CHAT_MODELS.len(), "total": CHAT_MODELS.len() },
+        "output": { "models": models, "page_no": page_no, "page_size": page_size, "total": matching.len() },
         "request_id": rid,
     });
     wire::json_response(200, &body, &rid, None)
@@ -312,9 +334,36 @@ fn router(shared: Shared) -> Router {
             "/api/v1/services/aigc/text-generation/generation",
             post(chat::native),
         )
+        .route(
+            "/api/v1/services/aigc/multimodal-generation/generation",
+            post(chat::multimodal),
+        )
+        .route("/api/v1/apps/{app_id}/completion", post(apps::completion))
         .route("/api/v1/models", get(native_models))
+        .route(
+            "/api/v1/services/aigc/text2image/image-synthesis",
+            post(tasks::submit),
+        )
+        .route(
+            "/api/v1/services/aigc/image2image/image-synthesis",
+            post(tasks::submit),
+        )
+        .route(
+            "/api/v1/services/aigc/image-generation/generation",
+            post(tasks::submit),
+        )
+        .route("/api/v1/tasks", get(tasks::list_tasks))
+        .route("/api/v1/tasks/{task_id}", get(tasks::get_task))
+        .route("/api/v1/tasks/{task_id}/cancel", post(tasks::cancel_task))
+        .route("/emulator/files/{name}", get(tasks::file))
+        .route("/api-ws/v1/inference", get(speech::inference))
         .route("/compatible-mode/v1/chat/completions", post(chat::compat))
         .route("/compatible-mode/v1/models", get(compat_models))
+        .route("/compatible-mode/v1/embeddings", post(embeddings::compat))
+        .route(
+            "/api/v1/services/embeddings/text-embedding/text-embedding",
+            post(embeddings::native),
+        )
         .route(
             "/emulator/faults",
             post(push_fault_route).delete(clear_faults_route),
@@ -344,6 +393,8 @@ impl RunningEmulator {
             config,
             queued_faults: Mutex::new(VecDeque::new()),
             requests: Mutex::new(Vec::new()),
+            tasks: tasks::Tasks::default(),
+            sessions: apps::Sessions::default(),
         }));
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = router(shared.clone());

@@ -21,6 +21,43 @@ pub fn is_chat_model(model: &str) -> bool {
     CHAT_MODELS.contains(&model)
 }
 
+/// Vision models, served on the multimodal-generation endpoint.
+pub const VISION_MODELS: &[&str] = &["qwen-vl-max", "qwen-vl-plus", "qwen3-vl-plus", "qvq-max"];
+
+pub fn is_vision_model(model: &str) -> bool {
+    VISION_MODELS.contains(&model)
+}
+
+/// Whether a request thinks: QwQ and QVQ always; Qwen3 open-source unless told not to; the
+/// hybrid commercial models only when asked (reference §2.1).
+pub fn thinking_default(model: &str, requested: Option<bool>) -> bool {
+    if model.starts_with("qwq") || model.starts_with("qvq") {
+        return true;
+    }
+    requested.unwrap_or_else(|| is_qwen3_open_source(model))
+}
+
+/// Qwen3 open-source models are named by size: `qwen3-32b`, `qwen3-235b-a22b`, `qwen3-0.6b`.
+fn is_qwen3_open_source(model: &str) -> bool {
+    model
+        .strip_prefix("qwen3-")
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|size| size.strip_suffix('b'))
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+/// The native `result_format` default is `"text"`, except for QwQ, the Qwen3 open-source models
+/// and Qwen-Long, which answer in `"message"` form when the request names none (reference §2.1).
+pub fn defaults_to_message_format(model: &str) -> bool {
+    model.starts_with("qwq") || model.starts_with("qwen-long") || is_qwen3_open_source(model)
+}
+
+/// The native `incremental_output` default is `false`, except for the Qwen3 open-source models,
+/// QwQ and QVQ, which stream increments when the request names none (reference §2.1).
+pub fn defaults_to_incremental(model: &str) -> bool {
+    model.starts_with("qwq") || model.starts_with("qvq") || is_qwen3_open_source(model)
+}
+
 /// The reply to a conversation: it names the model, echoes the last user message and counts the
 /// user turns, so a test can see that the history reached the server. `/long N` asks for N lines.
 pub fn reply_text(model: &str, user_turns: usize, last_user_message: &str) -> String {
@@ -94,6 +131,25 @@ mod tests {
         }
         assert_eq!(pieces("Hi there"), vec!["Hi ", "there"]);
         assert_eq!(pieces("你好"), vec!["你", "好"]);
+    }
+
+    #[test]
+    fn per_model_defaults() {
+        for model in ["qwen3-32b", "qwen3-235b-a22b", "qwen3-0.6b", "qwq-plus"] {
+            assert!(defaults_to_message_format(model), "{model}");
+            assert!(defaults_to_incremental(model), "{model}");
+        }
+        assert!(defaults_to_message_format("qwen-long"));
+        assert!(!defaults_to_incremental("qwen-long"));
+        for model in [
+            "qwen-plus",
+            "qwen3-max",
+            "qwen3-coder-plus",
+            "qwen-max-latest",
+        ] {
+            assert!(!defaults_to_message_format(model), "{model}");
+            assert!(!defaults_to_incremental(model), "{model}");
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use crate::fault::Fault;
+
 /// The DashScope code and message documented for an HTTP status (reference §7.2).
 pub fn default_error(status: u16) -> (&'static str, &'static str) {
     match status {
@@ -36,6 +38,48 @@ pub fn default_error(status: u16) -> (&'static str, &'static str) {
             "An internal error has occured, please try again later or contact service support.",
         ),
     }
+}
+
+/// The message documented for a DashScope error code (reference §7.2), so a fault that names only
+/// a code (`code=DataInspectionFailed`) reads like the real error instead of a generic one.
+pub fn message_for_code(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "InvalidParameter" => {
+            "Required parameter(s) missing or invalid, please check the request parameters."
+        }
+        "DataInspectionFailed" => "Input or output data may contain inappropriate content.",
+        "Arrearage" => "Access denied, please make sure your account is in good standing.",
+        "InvalidApiKey" => "Invalid API-key provided.",
+        "AccessDenied" => "Access denied.",
+        "WorkSpaceNotFound" => "WorkSpace can not be found.",
+        "ModelNotFound" => "Model can not be found.",
+        "RequestTimeOut" => "Request timed out, please try again later.",
+        "BadRequest.TooLarge" => "Payload Too Large.",
+        "Throttling" => "Requests throttling triggered.",
+        "Throttling.RateQuota" => "Requests rate limit exceeded, please try again later.",
+        "Throttling.AllocationQuota" => {
+            "Allocated quota exceeded, please increase your quota limit."
+        }
+        "LimitRequests" => "You exceeded your current requests list.",
+        "ModelUnavailable" => "Model is unavailable, please try again later.",
+        "InternalError" => {
+            "An internal error has occured, please try again later or contact service support."
+        }
+        _ => return None,
+    })
+}
+
+/// The code and message a fault answers with: its own if given, else those documented for its
+/// code, else those documented for `status`.
+pub fn fault_error(fault: &Fault, status: u16) -> (&str, &str) {
+    let (default_code, default_message) = default_error(status);
+    let code = fault.code.as_deref().unwrap_or(default_code);
+    let message = fault
+        .message
+        .as_deref()
+        .or_else(|| message_for_code(code))
+        .unwrap_or(default_message);
+    (code, message)
 }
 
 /// The HTTP status an in-stream error code belongs to, for its `:HTTP_STATUS/<n>` line.
@@ -105,6 +149,10 @@ pub fn compat_error_body(status: u16, code: &str, message: &str, request_id: &st
             "Incorrect API key provided. For details, see: https://help.aliyun.com/zh/model-studio/error-code#apikey-error",
         ),
         404 if code == "ModelNotFound" => ("model_not_found", "invalid_request_error", message),
+        // Compatible mode spells moderation failures in snake case (reference §3).
+        _ if code == "DataInspectionFailed" => {
+            ("data_inspection_failed", "data_inspection_failed", message)
+        }
         _ => (code, code, message),
     };
     json!({

@@ -359,3 +359,139 @@ async fn no_blank_lines_fault_glues_events() {
     assert!(!body.contains("\n\n"));
     assert!(body.contains("\nid:2\n"));
 }
+
+/// Found with the official SDKs (tests/fidelity): a fault naming only a code reads like that
+/// code's documented error, and compatible mode spells moderation failures in snake case.
+#[tokio::test]
+async fn fault_code_alone_gets_its_documented_message_per_family() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let fault = (
+        "X-Emulator-Fault",
+        "error_after=1,code=DataInspectionFailed",
+    );
+    let (_, _, body) = post(
+        &emulator,
+        NATIVE,
+        native_body("text", true),
+        &[("X-DashScope-SSE", "enable"), fault],
+    )
+    .await;
+    let events = blocks(&body);
+    assert_eq!(events.len(), 2);
+    assert!(events[1].contains(&"event:error"));
+    assert!(events[1].contains(&":HTTP_STATUS/400"));
+    let error = data_of(&events[1]);
+    assert_eq!(error["code"], json!("DataInspectionFailed"));
+    assert_eq!(
+        error["message"],
+        json!("Input or output data may contain inappropriate content.")
+    );
+
+    let (_, _, body) = post(
+        &emulator,
+        COMPAT,
+        json!({"model":"qwen-plus","stream":true,"messages":[{"role":"user","content":"Hi"}]}),
+        &[fault],
+    )
+    .await;
+    let last = body
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("data: "))
+        .expect("an event");
+    let error: Value = serde_json::from_str(last).expect("json");
+    assert_eq!(error["error"]["code"], json!("data_inspection_failed"));
+    assert_eq!(error["error"]["type"], json!("data_inspection_failed"));
+
+    let (status, _, text) = post(
+        &emulator,
+        NATIVE,
+        native_body("text", false),
+        &[(
+            "X-Emulator-Fault",
+            "status=429,code=Throttling.AllocationQuota",
+        )],
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).expect("json")["message"],
+        json!("Allocated quota exceeded, please increase your quota limit.")
+    );
+}
+
+/// QwQ and the Qwen3 open-source models answer in message form and stream increments unless the
+/// request says otherwise; Qwen3 open-source thinks by default, so a whole (non-stream) reply needs
+/// `enable_thinking: false` (reference §2.1).
+#[tokio::test]
+async fn per_model_native_defaults() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let body = json!({
+        "model": "qwen3-32b",
+        "input": { "messages": [{ "role": "user", "content": "Hi" }] },
+    });
+    let (status, _, text) = post(&emulator, NATIVE, body.clone(), &[]).await;
+    assert_eq!(status, 400);
+    let refused: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        refused["message"],
+        json!("parameter.enable_thinking must be set to false for non-streaming calls")
+    );
+    let mut quiet = body.clone();
+    quiet["parameters"] = json!({ "enable_thinking": false });
+    let (_, _, text) = post(&emulator, NATIVE, quiet, &[]).await;
+    let v: Value = serde_json::from_str(&text).expect("json");
+    let reply = reply_text("qwen3-32b", 1, "Hi");
+    assert_eq!(
+        v["output"]["choices"][0]["message"]["content"],
+        json!(reply)
+    );
+    let (_, _, sse) = post(&emulator, NATIVE, body, &[("X-DashScope-SSE", "enable")]).await;
+    let events: Vec<Value> = blocks(&sse).iter().map(|b| data_of(b)).collect();
+    let first = &events[0]["output"]["choices"][0]["message"];
+    assert_eq!(first["content"], json!(""));
+    assert_eq!(
+        first["reasoning_content"],
+        json!("The "),
+        "reasoning streams first, in increments"
+    );
+    let answer: String = events
+        .iter()
+        .filter_map(|e| e["output"]["choices"][0]["message"]["content"].as_str())
+        .collect();
+    assert_eq!(answer, reply);
+}
+
+/// The SDKs look a model up with `?model=NAME&page_no=1&page_size=1` and page with `page_no`.
+#[tokio::test]
+async fn native_models_honour_the_query() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let get = |query: &'static str| {
+        let url = format!("{}/api/v1/models?{query}", emulator.base_url());
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(DEFAULT_API_KEY)
+                .send()
+                .await
+                .expect("send")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let one = get("model=qwen-turbo&page_no=1&page_size=1").await;
+    assert_eq!(
+        one["output"]["models"],
+        json!([{"model":"qwen-turbo","provider":"qwen"}])
+    );
+    assert_eq!(one["output"]["total"], json!(1));
+    let none = get("model=nope&page_no=1&page_size=1").await;
+    assert_eq!(none["output"]["models"], json!([]));
+    let first = get("page_no=1&page_size=4").await;
+    let second = get("page_no=2&page_size=4").await;
+    assert_eq!(first["output"]["models"].as_array().map(Vec::len), Some(4));
+    assert_eq!(second["output"]["page_no"], json!(2));
+    assert_ne!(first["output"]["models"][0], second["output"]["models"][0]);
+    assert_eq!(first["output"]["total"], second["output"]["total"]);
+}

@@ -1,20 +1,36 @@
-//! The local store: one SQLite file holding conversations and messages.
+//! The local store: one SQLite file holding conversations, messages, their full-text index and
+//! the op log that records every change for sync.
 //!
 //! A reply is written while it streams (status `streaming`), so a crash or a broken connection
 //! never loses the text that arrived: [`Store::open`] turns replies left `streaming` by a crash into
 //! `partial`, and the core marks a broken stream `partial` with its error.
+//!
+//! The user's history is never silently lost: a file that is damaged is reported as
+//! [`StoreError::Corrupt`] (never replaced by an empty database), and every schema upgrade is
+//! preceded by a backup that is restored if the upgrade fails.
 
+mod backup;
 mod migrations;
-mod model;
+mod oplog;
+mod search;
 
-use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
-
-pub use model::{
-    Conversation, Message, MessageError, MessageRole, MessageStatus, NewMessage, Usage,
+use desk_domain::{
+    Change, Clock, ConversationCreated, HybridClock, MessageFinished, MessageInserted, SystemClock,
 };
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+
+pub use backup::{BackupInfo, backups_dir, list_backups, restore_backup};
+pub use desk_domain::{
+    Conversation, DeviceId, Hlc, Message, MessageError, MessageRole, MessageStatus, NewMessage, Op,
+    Usage,
+};
+#[doc(hidden)]
+pub use migrations::{MIGRATIONS, Migration};
+pub use oplog::ApplyReport;
+pub use search::{FALLBACK_SCAN_ROWS, HIGHLIGHT_END, HIGHLIGHT_START, SearchHit};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -25,6 +41,12 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "the database was written by a newer version of Bailian Desk (schema {found}, this build knows {known})"
     )]
@@ -32,63 +54,222 @@ pub enum StoreError {
     #[error("{what} {id} does not exist")]
     NotFound { what: &'static str, id: String },
     #[error("stored value {value:?} is not a valid {what}")]
-    Corrupt { what: &'static str, value: String },
+    InvalidValue { what: &'static str, value: String },
+    #[error(
+        "the history database {path} is damaged and was not opened; nothing was deleted. {}",
+        match latest_backup {
+            Some(backup) => format!("The latest backup is {}.", backup.display()),
+            None => "No backup was found.".to_owned(),
+        }
+    )]
+    Corrupt {
+        path: PathBuf,
+        latest_backup: Option<PathBuf>,
+    },
+    #[error(
+        "upgrading the history database to schema {version} failed ({reason}); your data was restored from the backup {backup} and is as it was before the upgrade"
+    )]
+    MigrationFailed {
+        version: i64,
+        backup: PathBuf,
+        reason: String,
+    },
+    #[error(
+        "upgrading the history database failed ({reason}) and restoring the backup failed too ({restore}); your data is safe in the backup {backup}"
+    )]
+    RestoreFailed {
+        backup: PathBuf,
+        reason: String,
+        restore: String,
+    },
+    #[error("creating the history database failed at schema {version}: {reason}")]
+    SchemaFailed { version: i64, reason: String },
+    #[error("the backup {path} cannot be used: {reason}")]
+    BackupUnusable { path: PathBuf, reason: String },
+    #[error(
+        "op {seq} of device {device_id} arrived with a different id than the one stored: two installs are writing one log"
+    )]
+    OpConflict { device_id: String, seq: u64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+type DeskClock = HybridClock<Box<dyn Clock + Send>>;
+
+/// Files up to this size get the full `PRAGMA quick_check` on every open (under a second on the
+/// reference machine); larger ones only after an unclean shutdown.
+pub const FULL_CHECK_ON_OPEN_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
 pub struct Store {
     conn: Connection,
+    device: DeviceId,
+    clock: RefCell<DeskClock>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
             .field("path", &self.conn.path())
+            .field("device", &self.device)
             .finish()
     }
 }
 
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    i64::try_from(SystemClock.now_ms()).unwrap_or(i64::MAX)
 }
 
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
+pub use desk_domain::new_id;
 
 const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, model, demo, error_code, error_message, \
      request_id, input_tokens, output_tokens, total_tokens, created_at, updated_at";
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, migrates it, and recovers replies a
-    /// crash left half-written.
+    /// crash left half-written. A damaged file is refused with [`StoreError::Corrupt`]; a failed
+    /// upgrade is undone from its backup and reported as [`StoreError::MigrationFailed`].
     pub fn open(path: &Path) -> Result<Self> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDir {
-                path: parent.display().to_string(),
-                source,
-            })?;
+        Self::open_with_migrations(path, MIGRATIONS)
+    }
+
+    /// [`Store::open`] with another list of migrations, which must begin with [`MIGRATIONS`]: lets
+    /// tests append a step that fails.
+    #[doc(hidden)]
+    pub fn open_with_migrations(path: &Path, migrations: &[Migration]) -> Result<Self> {
+        Self::open_with(path, migrations, FULL_CHECK_ON_OPEN_MAX_BYTES)
+    }
+
+    /// [`Store::open`] with the size above which a cleanly closed file gets only the cheap checks;
+    /// lets tests exercise that path on small files.
+    #[doc(hidden)]
+    pub fn open_with_check_limit(path: &Path, full_check_max_bytes: u64) -> Result<Self> {
+        Self::open_with(path, MIGRATIONS, full_check_max_bytes)
+    }
+
+    fn open_with(path: &Path, migrations: &[Migration], full_check_max_bytes: u64) -> Result<Self> {
+        let data_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| Path::new("."));
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let corrupt = || StoreError::Corrupt {
+            path: path.to_owned(),
+            latest_backup: backup::latest_backup(data_dir),
+        };
+        let existing_len = std::fs::metadata(path).map(|m| m.len()).ok();
+        // A clean close checkpoints and deletes the WAL; finding one with frames means the last
+        // session crashed or was killed.
+        let unclean = std::fs::metadata(backup::sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0);
+        // An empty file is what SQLite leaves when it crashes before its first write, so on its own
+        // it is a new database. Next to backups it is a history that was lost: say so rather than
+        // start afresh over it.
+        if existing_len == Some(0) && backup::latest_backup(data_dir).is_some() {
+            tracing::error!(path = %path.display(), "the database file is empty but backups exist");
+            return Err(corrupt());
         }
-        let conn = Connection::open(path)?;
-        // WAL keeps readers unblocked while a reply streams in; NORMAL sync is durable across
-        // application crashes, which is what streaming writes need to survive.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut conn = Connection::open(path)?;
+        let prepared = (|| -> rusqlite::Result<i64> {
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            // WAL keeps readers unblocked while a reply streams in; NORMAL sync is durable across
+            // application crashes, which is what streaming writes need to survive.
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            migrations::version(&conn)
+        })();
+        let version = match prepared {
+            Ok(version) => version,
+            Err(error) if backup::is_corruption(&error) => {
+                tracing::error!(path = %path.display(), %error, "the database file is damaged");
+                return Err(corrupt());
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(len) = existing_len.filter(|len| *len > 0) {
+            // `quick_check` reads every page (about 90 MB/s on the reference machine, so ~20 s for
+            // a history of a million messages): affordable on every start only for small files,
+            // and always worth it after a crash. Otherwise the cheap checks catch what damage
+            // usually looks like (foreign bytes, a cut file), and the full check is left to
+            // `Store::quick_check`, which the app can run in the background.
+            let verdict = if len <= full_check_max_bytes || unclean {
+                backup::check(&conn, "quick_check")
+            } else {
+                backup::cheap_check(&conn, len)
+            };
+            if let Err(problem) = verdict {
+                tracing::error!(path = %path.display(), %problem, "the database failed its check");
+                return Err(corrupt());
+            }
+        }
+        let latest = migrations::latest(migrations);
+        if version > latest {
+            return Err(StoreError::TooNew {
+                found: version,
+                known: latest,
+            });
+        }
+        if version < latest {
+            let safety_copy = if version > 0 {
+                let dir = backups_dir(data_dir);
+                let copy = backup::take(&conn, &dir, &format!("desk-pre-v{}", version + 1))?;
+                tracing::info!(backup = %copy.display(), from = version, to = latest, "database backed up before upgrading");
+                Some(copy)
+            } else {
+                None
+            };
+            if let Err((failed_version, reason)) = upgrade(&mut conn, migrations) {
+                let Some(copy) = safety_copy else {
+                    // A new database: there was no data to protect.
+                    return Err(StoreError::SchemaFailed {
+                        version: failed_version,
+                        reason,
+                    });
+                };
+                tracing::error!(version = failed_version, %reason, backup = %copy.display(), "upgrade failed; restoring the backup");
+                drop(conn);
+                return match backup::restore_over(path, &copy) {
+                    Ok(()) => Err(StoreError::MigrationFailed {
+                        version: failed_version,
+                        backup: copy,
+                        reason,
+                    }),
+                    Err(restore) => Err(StoreError::RestoreFailed {
+                        backup: copy,
+                        reason,
+                        restore: restore.to_string(),
+                    }),
+                };
+            }
+        }
         Self::setup(conn)
     }
 
     pub fn open_in_memory() -> Result<Self> {
-        Self::setup(Connection::open_in_memory()?)
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations::apply(&mut conn, MIGRATIONS).map_err(|failed| failed.error)?;
+        Self::setup(conn)
     }
 
-    fn setup(mut conn: Connection) -> Result<Self> {
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrations::apply(&mut conn)?;
-        let store = Self { conn };
+    fn setup(conn: Connection) -> Result<Self> {
+        let device = oplog::ensure_device(&conn)?;
+        let mut clock: DeskClock = HybridClock::new(device, Box::new(SystemClock));
+        if let Some(latest) = oplog::latest_hlc(&conn)? {
+            // Persisted timestamps carry the clock across restarts: a wall clock set back while
+            // the app was closed must not produce ops that sort before earlier ones.
+            if let Err(error) = clock.observe(&latest) {
+                tracing::warn!(%error, "the op log holds a timestamp far ahead of this clock");
+            }
+        }
+        let store = Self {
+            conn,
+            device,
+            clock: RefCell::new(clock),
+        };
+        store.apply_pending()?;
         let recovered = store.recover_interrupted()?;
         if recovered > 0 {
             tracing::warn!(
@@ -100,19 +281,84 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(migrations::version(&self.conn)?)
+    }
+
+    /// This database's identity as a writer of ops.
+    pub fn device_id(&self) -> DeviceId {
+        self.device
+    }
+
+    /// A consistent copy of the database (SQLite's online backup) written into `dir` as
+    /// `desk-{unix_ms}.sqlite3`; `backups_dir(data_dir)` is where [`list_backups`] looks.
+    pub fn backup_now(&self, dir: &Path) -> Result<PathBuf> {
+        backup::take(&self.conn, dir, "desk")
+    }
+
+    /// Runs `PRAGMA quick_check` over the whole file. [`Store::open`] skips it for large files
+    /// that were closed cleanly (see [`FULL_CHECK_ON_OPEN_MAX_BYTES`]); the app can run it in the
+    /// background instead. A failure is [`StoreError::Corrupt`].
+    pub fn quick_check(&self) -> Result<()> {
+        backup::check(&self.conn, "quick_check").map_err(|problem| {
+            tracing::error!(%problem, "the database failed its quick check");
+            let path = PathBuf::from(self.conn.path().unwrap_or_default());
+            let latest_backup = path.parent().and_then(backup::latest_backup);
+            StoreError::Corrupt {
+                path,
+                latest_backup,
+            }
+        })
+    }
+
+    /// Runs `PRAGMA integrity_check`: `Ok(())` when the database is sound, else the problems.
+    pub fn integrity_check(&self) -> Result<(), String> {
+        backup::check(&self.conn, "integrity_check")
+    }
+
+    /// A write transaction. IMMEDIATE takes the write lock up front, so two processes on one
+    /// file (the app and the CLI) cannot both read the same last `seq` and then both append.
+    fn write<T>(&self, body: impl FnOnce(&mut oplog::Writer<'_>) -> Result<T>) -> Result<T> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let mut clock = self.clock.borrow_mut();
+        let mut writer = oplog::Writer::new(&tx, self.device, &mut clock);
+        let value = body(&mut writer)?;
+        tx.commit()?;
+        Ok(value)
     }
 
     /// Replies still `streaming` when no stream can be running (at start-up) were cut by a crash.
+    /// Only this device's: a reply another device is streaming arrives as `streaming` and is
+    /// finished by that device's own op. Each recovery is a finish op, so other devices learn the
+    /// outcome and the text saved so far.
     fn recover_interrupted(&self) -> Result<usize> {
-        Ok(self.conn.execute(
-            "UPDATE messages SET status = 'partial', error_code = 'stream_interrupted', \
-             error_message = 'The app closed before this reply finished.', updated_at = ?1 \
-             WHERE status = 'streaming'",
-            params![now_ms()],
-        )?)
+        self.write(|writer| {
+            let stuck: Vec<(String, String)> = {
+                let mut statement = writer.conn().prepare(
+                    "SELECT id, content FROM messages WHERE status = 'streaming' \
+                     AND (origin_device = ?1 OR origin_device IS NULL) ORDER BY local_id",
+                )?;
+                let rows = statement.query_map(params![self.device.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let now = now_ms();
+            for (id, content) in &stuck {
+                writer.record(Change::MessageFinished(MessageFinished {
+                    id: id.clone(),
+                    content: content.clone(),
+                    status: MessageStatus::Partial,
+                    usage: None,
+                    error: Some(MessageError {
+                        code: "stream_interrupted".into(),
+                        message: "The app closed before this reply finished.".into(),
+                    }),
+                    request_id: None,
+                    finished_at: now,
+                }))?;
+            }
+            Ok(stuck.len())
+        })
     }
 
     pub fn create_conversation(&self, title: &str, model: &str) -> Result<Conversation> {
@@ -125,19 +371,27 @@ impl Store {
             updated_at: now,
             message_count: 0,
         };
-        self.conn.execute(
-            "INSERT INTO conversations (id, title, model, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![conversation.id, conversation.title, conversation.model, now, now],
-        )?;
+        self.write(|writer| {
+            writer.record(Change::ConversationCreated(ConversationCreated {
+                id: conversation.id.clone(),
+                title: conversation.title.clone(),
+                model: conversation.model.clone(),
+                created_at: now,
+            }))
+        })?;
         Ok(conversation)
     }
 
-    /// Newest first.
+    /// Most recently active first. Timestamps have millisecond resolution, so ties are broken by
+    /// the newest id in each conversation (UUIDv7 ids increase): a message written in the same
+    /// millisecond as another conversation's creation still counts as the later activity.
     pub fn list_conversations(&self) -> Result<Vec<Conversation>> {
         let mut statement = self.conn.prepare(
             "SELECT c.id, c.title, c.model, c.created_at, c.updated_at, \
                     (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) \
-             FROM conversations c ORDER BY c.updated_at DESC, c.id DESC",
+             FROM conversations c ORDER BY c.updated_at DESC, \
+                  COALESCE((SELECT MAX(m.id) FROM messages m WHERE m.conversation_id = c.id), c.id) DESC, \
+                  c.id DESC",
         )?;
         let rows = statement.query_map([], conversation_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -173,77 +427,55 @@ impl Store {
     }
 
     pub fn message(&self, id: &str) -> Result<Message> {
-        self.conn
-            .query_row(
-                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
-                params![id],
-                raw_message,
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "message",
-                id: id.to_owned(),
-            })?
-            .into_message()
+        message_in(&self.conn, id)
     }
 
-    /// Inserts messages atomically: a prompt and the placeholder for its reply land together.
+    /// Inserts messages atomically: a prompt and the placeholder for its reply land together,
+    /// with their ops.
     pub fn insert_messages(
         &mut self,
         conversation_id: &str,
         new: &[NewMessage],
     ) -> Result<Vec<Message>> {
-        let tx = self.conn.transaction()?;
         let now = now_ms();
-        let mut inserted = Vec::with_capacity(new.len());
-        for message in new {
-            // Rows written in the same millisecond keep their order through their ids: UUIDv7s
-            // from one process increase monotonically, and reads sort by (created_at, id).
-            let created_at = now;
-            let id = new_id();
-            tx.execute(
-                &format!("INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL, NULL, NULL, NULL, NULL, ?8, ?8)"),
-                params![
+        self.write(|writer| {
+            let mut inserted = Vec::with_capacity(new.len());
+            for message in new {
+                // Rows written in the same millisecond keep their order through their ids:
+                // UUIDv7s from one process increase monotonically, and reads sort by
+                // (created_at, id).
+                let id = new_id();
+                writer.record(Change::MessageInserted(MessageInserted {
+                    id: id.clone(),
+                    conversation_id: conversation_id.to_owned(),
+                    role: message.role,
+                    content: message.content.clone(),
+                    status: message.status,
+                    model: message.model.clone(),
+                    demo: message.demo,
+                    created_at: now,
+                }))?;
+                inserted.push(Message {
                     id,
-                    conversation_id,
-                    message.role.as_str(),
-                    message.content,
-                    message.status.as_str(),
-                    message.model,
-                    message.demo,
-                    created_at
-                ],
-            )?;
-            inserted.push(Message {
-                id,
-                conversation_id: conversation_id.to_owned(),
-                role: message.role,
-                content: message.content.clone(),
-                status: message.status,
-                model: message.model.clone(),
-                demo: message.demo,
-                error: None,
-                usage: None,
-                request_id: None,
-                created_at,
-                updated_at: created_at,
-            });
-        }
-        let touched = tx.execute(
-            "UPDATE conversations SET updated_at = ?2 WHERE id = ?1",
-            params![conversation_id, now],
-        )?;
-        if touched == 0 {
-            return Err(StoreError::NotFound {
-                what: "conversation",
-                id: conversation_id.to_owned(),
-            });
-        }
-        tx.commit()?;
-        Ok(inserted)
+                    conversation_id: conversation_id.to_owned(),
+                    role: message.role,
+                    content: message.content.clone(),
+                    status: message.status,
+                    model: message.model.clone(),
+                    demo: message.demo,
+                    error: None,
+                    usage: None,
+                    request_id: None,
+                    created_at: now,
+                    updated_at: now,
+                });
+            }
+            Ok(inserted)
+        })
     }
 
-    /// Saves the text a streaming reply has so far.
+    /// Saves the text a streaming reply has so far. Local durability only, not an op: see
+    /// [`desk_domain::op`] for why only the finished reply is synced.
     pub fn save_streaming_text(&self, message_id: &str, content: &str) -> Result<()> {
         let changed = self.conn.execute(
             "UPDATE messages SET content = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'streaming'",
@@ -268,35 +500,48 @@ impl Store {
         error: Option<&MessageError>,
         request_id: Option<&str>,
     ) -> Result<Message> {
-        let tokens = |f: fn(&Usage) -> u64| {
-            usage
-                .as_ref()
-                .map(|u| i64::try_from(f(u)).unwrap_or(i64::MAX))
-        };
-        let changed = self.conn.execute(
-            "UPDATE messages SET content = ?2, status = ?3, error_code = ?4, error_message = ?5, request_id = ?6, \
-             input_tokens = ?7, output_tokens = ?8, total_tokens = ?9, updated_at = ?10 WHERE id = ?1",
-            params![
-                message_id,
-                content,
-                status.as_str(),
-                error.map(|e| e.code.as_str()),
-                error.map(|e| e.message.as_str()),
-                request_id,
-                tokens(|u| u.input_tokens),
-                tokens(|u| u.output_tokens),
-                tokens(|u| u.total_tokens),
-                now_ms()
-            ],
-        )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound {
-                what: "message",
+        self.write(|writer| {
+            writer.record(Change::MessageFinished(MessageFinished {
                 id: message_id.to_owned(),
-            });
-        }
+                content: content.to_owned(),
+                status,
+                usage,
+                error: error.cloned(),
+                request_id: request_id.map(str::to_owned),
+                finished_at: now_ms(),
+            }))
+        })?;
         self.message(message_id)
     }
+}
+
+/// Runs the migrations, then what every schema needs before use, then the full integrity check.
+/// On failure: the version that failed and why.
+fn upgrade(conn: &mut Connection, migrations: &[Migration]) -> Result<(), (i64, String)> {
+    migrations::apply(conn, migrations)
+        .map_err(|failed| (failed.version, failed.error.to_string()))?;
+    let latest = migrations::latest(migrations);
+    oplog::ensure_device(conn).map_err(|error| (latest, error.to_string()))?;
+    backup::check(conn, "integrity_check").map_err(|problem| {
+        (
+            latest,
+            format!("integrity check after upgrading: {problem}"),
+        )
+    })
+}
+
+fn message_in(conn: &Connection, id: &str) -> Result<Message> {
+    conn.query_row(
+        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+        params![id],
+        raw_message,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "message",
+        id: id.to_owned(),
+    })?
+    .into_message()
 }
 
 fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
@@ -345,13 +590,17 @@ fn raw_message(row: &Row<'_>) -> rusqlite::Result<RawMessage> {
     })
 }
 
+pub(crate) fn parse_role(text: String) -> Result<MessageRole> {
+    MessageRole::parse(&text).ok_or(StoreError::InvalidValue {
+        what: "message role",
+        value: text,
+    })
+}
+
 impl RawMessage {
     fn into_message(self) -> Result<Message> {
-        let role = MessageRole::parse(&self.role).ok_or(StoreError::Corrupt {
-            what: "message role",
-            value: self.role.clone(),
-        })?;
-        let status = MessageStatus::parse(&self.status).ok_or(StoreError::Corrupt {
+        let role = parse_role(self.role)?;
+        let status = MessageStatus::parse(&self.status).ok_or(StoreError::InvalidValue {
             what: "message status",
             value: self.status.clone(),
         })?;

@@ -1,33 +1,65 @@
 //! Versioned schema migrations, tracked in SQLite's `user_version`. Migrations are only ever
 //! appended, never edited: a released database must be able to reach every later schema.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
-use crate::{Result, StoreError};
+/// One schema step. Public only so tests can inject a failing step after the real ones.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub name: &'static str,
+    pub sql: &'static str,
+}
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_conversations.sql")];
+#[doc(hidden)]
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_conversations",
+        sql: include_str!("../migrations/0001_conversations.sql"),
+    },
+    Migration {
+        name: "0002_message_search",
+        sql: include_str!("../migrations/0002_message_search.sql"),
+    },
+    Migration {
+        name: "0003_op_log",
+        sql: include_str!("../migrations/0003_op_log.sql"),
+    },
+];
 
-pub const LATEST: i64 = MIGRATIONS.len() as i64;
+/// Why a step failed, before the caller decides what that means for the user's data.
+#[derive(Debug)]
+pub(crate) struct StepFailed {
+    pub version: i64,
+    pub error: rusqlite::Error,
+}
 
-pub fn apply(conn: &mut Connection) -> Result<()> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if current > LATEST {
-        return Err(StoreError::TooNew {
-            found: current,
-            known: LATEST,
-        });
-    }
-    for (index, sql) in MIGRATIONS
+pub(crate) fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+pub(crate) fn latest(migrations: &[Migration]) -> i64 {
+    i64::try_from(migrations.len()).unwrap_or(i64::MAX)
+}
+
+/// Applies the pending steps, each in its own transaction together with its version bump, so a
+/// failed step leaves the database at the previous version.
+pub(crate) fn apply(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StepFailed> {
+    let current = version(conn).map_err(|error| StepFailed { version: 1, error })?;
+    for (index, migration) in migrations
         .iter()
         .enumerate()
         .skip(usize::try_from(current).unwrap_or(0))
     {
-        let version = index as i64 + 1;
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", version)?;
-        tx.commit()?;
-        tracing::info!(version, "database migrated");
+        let version = i64::try_from(index).unwrap_or(i64::MAX - 1) + 1;
+        let step = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(migration.sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()
+        };
+        step(conn).map_err(|error| StepFailed { version, error })?;
+        tracing::info!(version, name = migration.name, "database migrated");
     }
     Ok(())
 }

@@ -1,0 +1,204 @@
+//! DashScope's asynchronous tasks (reference §4): submit with `X-DashScope-Async: enable`, poll
+//! `GET /api/v1/tasks/{id}`, cancel while `PENDING`. Used by image generation and file
+//! transcription; the caller persists the task id the moment it is returned, so polling can
+//! resume after a restart.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TaskStatus {
+    Pending,
+    Running,
+    Suspended,
+    Succeeded,
+    Failed,
+    Canceled,
+    /// The id does not exist, expired (after 24 h), or belongs to another key or workspace.
+    Unknown,
+}
+
+impl TaskStatus {
+    /// The SDKs' terminal set: polling stops here.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            TaskStatus::Succeeded | TaskStatus::Failed | TaskStatus::Canceled | TaskStatus::Unknown
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Pending => "PENDING",
+            TaskStatus::Running => "RUNNING",
+            TaskStatus::Suspended => "SUSPENDED",
+            TaskStatus::Succeeded => "SUCCEEDED",
+            TaskStatus::Failed => "FAILED",
+            TaskStatus::Canceled => "CANCELED",
+            TaskStatus::Unknown => "UNKNOWN",
+        }
+    }
+
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "PENDING" => TaskStatus::Pending,
+            "RUNNING" => TaskStatus::Running,
+            "SUSPENDED" => TaskStatus::Suspended,
+            "SUCCEEDED" => TaskStatus::Succeeded,
+            "FAILED" => TaskStatus::Failed,
+            "CANCELED" => TaskStatus::Canceled,
+            _ => TaskStatus::Unknown,
+        }
+    }
+}
+
+/// One item of `output.results`: a produced file, or why that item failed in a partly failed batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum TaskResult {
+    Image {
+        url: String,
+        /// The prompt after `prompt_extend` rewrote it, when the model reports it.
+        actual_prompt: Option<String>,
+    },
+    Transcription {
+        file_url: Option<String>,
+        transcription_url: String,
+    },
+    Failed {
+        code: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskState {
+    pub task_id: String,
+    pub status: TaskStatus,
+    pub results: Vec<TaskResult>,
+    /// The task-level failure (`output.code` / `output.message`).
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub usage: Option<Value>,
+    pub request_id: Option<String>,
+}
+
+impl TaskState {
+    /// Reads a task body: the submit answer or a `GET /tasks/{id}` answer.
+    pub fn from_body(body: &Value) -> Option<Self> {
+        let output = body.get("output")?;
+        let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+        let results = output
+            .get("results")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| {
+                        if let Some(url) = text(item, "url") {
+                            return Some(TaskResult::Image {
+                                url,
+                                actual_prompt: text(item, "actual_prompt"),
+                            });
+                        }
+                        if let Some(transcription_url) = text(item, "transcription_url") {
+                            return Some(TaskResult::Transcription {
+                                file_url: text(item, "file_url"),
+                                transcription_url,
+                            });
+                        }
+                        text(item, "code").map(|code| TaskResult::Failed {
+                            code,
+                            message: text(item, "message").unwrap_or_default(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(TaskState {
+            task_id: text(output, "task_id")?,
+            status: TaskStatus::parse(
+                output
+                    .get("task_status")
+                    .and_then(Value::as_str)
+                    .unwrap_or("UNKNOWN"),
+            ),
+            results,
+            code: text(output, "code"),
+            message: text(output, "message"),
+            usage: body.get("usage").cloned(),
+            request_id: text(body, "request_id"),
+        })
+    }
+}
+
+/// How often to poll: the official SDK 2.x starts at 1 s and backs off to 8 s.
+#[derive(Debug, Clone)]
+pub struct PollPolicy {
+    pub initial: Duration,
+    pub max: Duration,
+    /// Give up waiting (the task goes on server-side; its id stays valid for 24 h).
+    pub give_up_after: Duration,
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        Self {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(8),
+            give_up_after: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+impl PollPolicy {
+    pub fn delay(&self, poll: u32) -> Duration {
+        self.initial
+            .saturating_mul(1u32 << poll.min(8))
+            .min(self.max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_submit_poll_and_partial_failure() {
+        let submit =
+            json!({"output": {"task_status": "PENDING", "task_id": "t1"}, "request_id": "r"});
+        let state = TaskState::from_body(&submit).expect("task");
+        assert_eq!(
+            (state.task_id.as_str(), state.status),
+            ("t1", TaskStatus::Pending)
+        );
+        let done = json!({"output": {"task_id": "t1", "task_status": "SUCCEEDED", "results": [
+            {"url": "http://x/1.png", "actual_prompt": "a cat, detailed"},
+            {"code": "DataInspectionFailed", "message": "blocked"}
+        ], "task_metrics": {"TOTAL": 2, "SUCCEEDED": 1, "FAILED": 1}}, "usage": {"image_count": 1}});
+        let state = TaskState::from_body(&done).expect("task");
+        assert!(state.status.is_terminal());
+        assert_eq!(state.results.len(), 2);
+        assert!(
+            matches!(&state.results[1], TaskResult::Failed { code, .. } if code == "DataInspectionFailed")
+        );
+        let unknown = json!({"output": {"task_id": "1111", "task_status": "UNKNOWN"}});
+        assert_eq!(
+            TaskState::from_body(&unknown).expect("task").status,
+            TaskStatus::Unknown
+        );
+    }
+
+    #[test]
+    fn poll_delays_back_off_and_cap() {
+        let p = PollPolicy::default();
+        assert_eq!(p.delay(0), Duration::from_secs(1));
+        assert_eq!(p.delay(2), Duration::from_secs(4));
+        assert_eq!(p.delay(10), Duration::from_secs(8));
+    }
+}

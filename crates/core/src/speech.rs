@@ -1,0 +1,327 @@
+//! Speech use cases: reading text aloud (CosyVoice) and transcribing a local audio file
+//! (real-time recognition fed from the file, so no upload to a public URL is needed).
+
+use std::path::Path;
+
+use bailian::speech::ASR_FRAME_BYTES;
+use bailian::{AsrRequest, SpeechEvent, TtsRequest};
+use serde::Serialize;
+
+use crate::desk::Desk;
+use crate::error::{DeskError, ErrorCode};
+
+pub const DEFAULT_TTS_MODEL: &str = "cosyvoice-v2";
+pub const DEFAULT_VOICE: &str = "longxiaochun_v2";
+pub const DEFAULT_ASR_MODEL: &str = "paraformer-realtime-v2";
+/// Longest file accepted for transcription; longer recordings belong to the file-transcription
+/// task API, and refusing here costs nothing.
+pub const MAX_TRANSCRIPTION_SECONDS: u64 = 4 * 60 * 60;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeechSummary {
+    pub model: String,
+    pub voice: String,
+    pub format: String,
+    pub audio_bytes: usize,
+    /// Billed characters as DashScope reports them (a CJK character counts twice).
+    pub characters: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sentence {
+    pub text: String,
+    pub begin_ms: u64,
+    pub end_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transcript {
+    pub model: String,
+    pub text: String,
+    pub sentences: Vec<Sentence>,
+    pub duration_seconds: Option<u64>,
+}
+
+/// What the transcription sends: the PCM inside a WAV file, or the file as is.
+struct AudioInput {
+    format: String,
+    sample_rate: u32,
+    data: Vec<u8>,
+    /// For PCM, the exact length; otherwise unknown until the server says.
+    seconds: Option<u64>,
+}
+
+fn unsupported(message: String) -> DeskError {
+    DeskError::new(ErrorCode::UnsupportedByModel, message)
+}
+
+/// Reads a WAV header (RIFF, PCM 16-bit mono) or takes a compressed file by its extension.
+fn audio_input(
+    path: &Path,
+    bytes: Vec<u8>,
+    sample_rate_hint: u32,
+) -> Result<AudioInput, DeskError> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WAVE") {
+        let mut offset = 12;
+        let (mut channels, mut rate, mut bits, mut data) = (0u16, 0u32, 0u16, None);
+        while offset + 8 <= bytes.len() {
+            let id = &bytes[offset..offset + 4];
+            let size = u32::from_le_bytes([
+                bytes[offset + 4],
+                bytes[offset + 5],
+                bytes[offset + 6],
+                bytes[offset + 7],
+            ]) as usize;
+            let body = offset + 8;
+            let end = body.saturating_add(size).min(bytes.len());
+            if id == b"fmt " && end >= body + 16 {
+                channels = u16::from_le_bytes([bytes[body + 2], bytes[body + 3]]);
+                rate = u32::from_le_bytes([
+                    bytes[body + 4],
+                    bytes[body + 5],
+                    bytes[body + 6],
+                    bytes[body + 7],
+                ]);
+                bits = u16::from_le_bytes([bytes[body + 14], bytes[body + 15]]);
+            } else if id == b"data" {
+                data = Some(bytes[body..end].to_vec());
+            }
+            offset = body + size + (size % 2);
+        }
+        let data =
+            data.ok_or_else(|| unsupported(format!("{} has no audio data", path.display())))?;
+        if channels != 1 || bits != 16 || rate < 8_000 {
+            return Err(unsupported(format!(
+                "{} is {channels}-channel {bits}-bit {rate} Hz; recognition needs 16-bit mono audio of at least 8 kHz",
+                path.display()
+            )));
+        }
+        let seconds = (data.len() as u64).div_ceil(u64::from(rate) * 2);
+        return Ok(AudioInput {
+            format: "pcm".into(),
+            sample_rate: rate,
+            data,
+            seconds: Some(seconds),
+        });
+    }
+    let format = match extension.as_str() {
+        "pcm" | "raw" => "pcm",
+        "mp3" => "mp3",
+        "opus" | "ogg" => "opus",
+        "aac" | "m4a" => "aac",
+        "amr" => "amr",
+        "spx" | "speex" => "speex",
+        other => {
+            return Err(unsupported(format!(
+                "{} ({other:?}) is not an audio format recognition accepts: wav, pcm, mp3, opus, aac, amr, speex",
+                path.display()
+            )));
+        }
+    };
+    let seconds =
+        (format == "pcm").then(|| (bytes.len() as u64).div_ceil(u64::from(sample_rate_hint) * 2));
+    Ok(AudioInput {
+        format: format.into(),
+        sample_rate: sample_rate_hint,
+        data: bytes,
+        seconds,
+    })
+}
+
+impl Desk {
+    /// Reads `text` aloud, handing audio to `on_audio` as it arrives.
+    pub async fn speak(
+        &self,
+        text: &str,
+        voice: Option<&str>,
+        format: &str,
+        mut on_audio: impl FnMut(&[u8]) + Send,
+    ) -> Result<SpeechSummary, DeskError> {
+        if text.trim().is_empty() {
+            return Err(DeskError::new(
+                ErrorCode::EmptyPrompt,
+                "there is no text to read aloud",
+            ));
+        }
+        let connection = self.connection()?;
+        let request = TtsRequest {
+            model: DEFAULT_TTS_MODEL.into(),
+            voice: voice.unwrap_or(DEFAULT_VOICE).into(),
+            format: format.into(),
+            sample_rate: None,
+        };
+        let (mut writer, mut reader) = connection.client.start_synthesis(&request).await?;
+        writer.send_text(text).await?;
+        writer.finish().await?;
+        let mut audio_bytes = 0;
+        while let Some(event) = reader.next().await {
+            match event? {
+                SpeechEvent::Audio(bytes) => {
+                    audio_bytes += bytes.len();
+                    on_audio(&bytes);
+                }
+                SpeechEvent::Finished { usage } => {
+                    return Ok(SpeechSummary {
+                        model: request.model,
+                        voice: request.voice,
+                        format: request.format,
+                        audio_bytes,
+                        characters: usage.get("characters").and_then(serde_json::Value::as_u64),
+                    });
+                }
+                SpeechEvent::Sentence { .. } => {}
+            }
+        }
+        Err(DeskError::new(
+            ErrorCode::StreamInterrupted,
+            "the speech stream ended early",
+        ))
+    }
+
+    /// Transcribes a local audio file, reporting each final sentence as it is recognised.
+    pub async fn transcribe_file(
+        &self,
+        path: &Path,
+        language_hints: Vec<String>,
+        mut on_sentence: impl FnMut(&Sentence) + Send,
+    ) -> Result<Transcript, DeskError> {
+        let bytes = tokio::fs::read(path).await.map_err(|e| {
+            DeskError::new(
+                ErrorCode::BadRequest,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        let input = audio_input(path, bytes, 16_000)?;
+        if input.data.is_empty() {
+            return Err(unsupported(format!("{} contains no audio", path.display())));
+        }
+        if input.seconds.is_some_and(|s| s > MAX_TRANSCRIPTION_SECONDS) {
+            return Err(unsupported(format!(
+                "{} is longer than {} hours; split it first",
+                path.display(),
+                MAX_TRANSCRIPTION_SECONDS / 3600
+            )));
+        }
+        let connection = self.connection()?;
+        let request = AsrRequest {
+            model: DEFAULT_ASR_MODEL.into(),
+            format: input.format.clone(),
+            sample_rate: input.sample_rate,
+            language_hints,
+        };
+        let (mut writer, mut reader) = connection.client.start_recognition(&request).await?;
+        // Send and receive at once: a long file's results arrive while it is still being sent.
+        let send = async {
+            for frame in input.data.chunks(ASR_FRAME_BYTES) {
+                writer.send_audio(frame).await?;
+            }
+            writer.finish().await
+        };
+        let receive = async {
+            let mut sentences = Vec::new();
+            while let Some(event) = reader.next().await {
+                match event? {
+                    SpeechEvent::Sentence {
+                        text,
+                        begin_ms,
+                        end_ms,
+                        is_final: true,
+                    } => {
+                        let sentence = Sentence {
+                            text,
+                            begin_ms,
+                            end_ms,
+                        };
+                        on_sentence(&sentence);
+                        sentences.push(sentence);
+                    }
+                    SpeechEvent::Finished { usage } => {
+                        return Ok((
+                            sentences,
+                            usage.get("duration").and_then(serde_json::Value::as_u64),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            Err(bailian::Error::StreamInterrupted {
+                events_received: 0,
+                reason: "recognition ended early".into(),
+            })
+        };
+        let (sent, received) = tokio::join!(send, receive);
+        let (sentences, duration_seconds) = received?;
+        sent?;
+        Ok(Transcript {
+            model: request.model,
+            text: sentences
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            sentences,
+            duration_seconds,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wav(channels: u16, rate: u32, bits: u16, data: &[u8]) -> Vec<u8> {
+        let mut out = b"RIFF\0\0\0\0WAVEfmt ".to_vec();
+        out.extend_from_slice(&16u32.to_le_bytes());
+        out.extend_from_slice(&1u16.to_le_bytes());
+        out.extend_from_slice(&channels.to_le_bytes());
+        out.extend_from_slice(&rate.to_le_bytes());
+        out.extend_from_slice(&(rate * u32::from(channels) * u32::from(bits) / 8).to_le_bytes());
+        out.extend_from_slice(&(channels * bits / 8).to_le_bytes());
+        out.extend_from_slice(&bits.to_le_bytes());
+        out.extend_from_slice(b"data");
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    #[test]
+    fn wav_headers_are_read_and_checked() {
+        let input =
+            audio_input(Path::new("a.wav"), wav(1, 16_000, 16, &[0; 64_000]), 8_000).expect("ok");
+        assert_eq!(
+            (
+                input.format.as_str(),
+                input.sample_rate,
+                input.data.len(),
+                input.seconds
+            ),
+            ("pcm", 16_000, 64_000, Some(2))
+        );
+        assert!(
+            audio_input(Path::new("a.wav"), wav(2, 16_000, 16, &[0; 8]), 16_000).is_err(),
+            "stereo"
+        );
+        assert!(
+            audio_input(Path::new("a.wav"), wav(1, 16_000, 8, &[0; 8]), 16_000).is_err(),
+            "8-bit"
+        );
+        assert!(
+            audio_input(Path::new("a.txt"), b"hello".to_vec(), 16_000).is_err(),
+            "not audio"
+        );
+        assert_eq!(
+            audio_input(Path::new("a.MP3"), vec![1, 2], 16_000)
+                .expect("ok")
+                .format,
+            "mp3"
+        );
+    }
+}
