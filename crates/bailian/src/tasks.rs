@@ -92,7 +92,21 @@ impl TaskState {
     pub fn from_body(body: &Value) -> Option<Self> {
         let output = body.get("output")?;
         let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-        let results = output
+        // wan2.6 answers in the chat shape: `choices[].message.content[{image}]` (reference §4.1).
+        let choice_images: Vec<TaskResult> = output
+            .get("choices")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|choice| choice.pointer("/message/content").and_then(Value::as_array))
+            .flatten()
+            .filter_map(|item| text(item, "image"))
+            .map(|url| TaskResult::Image {
+                url,
+                actual_prompt: None,
+            })
+            .collect();
+        let mut results: Vec<TaskResult> = output
             .get("results")
             .and_then(Value::as_array)
             .map(|items| {
@@ -119,6 +133,7 @@ impl TaskState {
                     .collect()
             })
             .unwrap_or_default();
+        results.extend(choice_images);
         Some(TaskState {
             task_id: text(output, "task_id")?,
             status: TaskStatus::parse(
@@ -191,6 +206,20 @@ mod tests {
         assert_eq!(
             TaskState::from_body(&unknown).expect("task").status,
             TaskStatus::Unknown
+        );
+    }
+
+    #[test]
+    fn wan26_results_come_in_the_chat_shape() {
+        let done = json!({"output": {"task_id": "t2", "task_status": "SUCCEEDED", "finished": true,
+            "choices": [{"finish_reason": "stop", "message": {"role": "assistant", "content": [{"image": "http://x/a.png", "type": "image"}]}}]}});
+        let state = TaskState::from_body(&done).expect("task");
+        assert_eq!(
+            state.results,
+            vec![TaskResult::Image {
+                url: "http://x/a.png".into(),
+                actual_prompt: None
+            }]
         );
     }
 

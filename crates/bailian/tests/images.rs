@@ -232,3 +232,34 @@ async fn bad_requests_never_reach_the_server() {
     }
     assert!(emulator.requests().is_empty());
 }
+
+#[tokio::test]
+async fn wan26_tasks_yield_their_images() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let client = client(&emulator, DEFAULT_API_KEY);
+    let task = client
+        .submit_image(&ImageRequest {
+            n: Some(2),
+            ..ImageRequest::new("wan2.6-t2i", "a lighthouse")
+        })
+        .await
+        .expect("submit");
+    let done = client
+        .wait_task(&task.task_id, &fast_polls(), |_| {})
+        .await
+        .expect("wait");
+    assert_eq!(done.status, TaskStatus::Succeeded);
+    let urls: Vec<&str> = done
+        .results
+        .iter()
+        .filter_map(|r| match r {
+            TaskResult::Image { url, .. } => Some(url.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(urls.len(), 2);
+    assert_eq!(
+        &client.download(urls[0], 1 << 20).await.expect("download")[..4],
+        b"\x89PNG"
+    );
+}

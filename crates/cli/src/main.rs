@@ -37,6 +37,41 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         prompt: Vec<String>,
     },
+    /// Generate images (Wanx / Wan / qwen-image); results are kept in the local store.
+    Image {
+        #[arg(long)]
+        model: Option<String>,
+        /// W*H, e.g. 1024*1024.
+        #[arg(long)]
+        size: Option<String>,
+        /// Images in the batch, 1 to 4.
+        #[arg(long)]
+        n: Option<u32>,
+        #[arg(long)]
+        seed: Option<u32>,
+        /// Also write the images into this folder.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Finish the tasks an earlier run left unfinished, instead of starting one.
+        #[arg(long, conflicts_with = "prompt")]
+        resume: bool,
+        #[arg(long)]
+        json: bool,
+        #[arg(required_unless_present = "resume", num_args = 1..)]
+        prompt: Vec<String>,
+    },
+    /// Embed texts (one per argument) and print the vectors.
+    Embed {
+        #[arg(long)]
+        model: Option<String>,
+        /// 64 to 2048 for text-embedding-v3/v4.
+        #[arg(long)]
+        dimension: Option<u32>,
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true, num_args = 1..)]
+        texts: Vec<String>,
+    },
     /// Read text aloud with CosyVoice into an audio file.
     Speak {
         /// Where to write the audio.
@@ -159,6 +194,100 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             conversation,
             prompt,
         } => chat(&desk, model, conversation, prompt).await,
+        Command::Embed {
+            model,
+            dimension,
+            json,
+            texts,
+        } => {
+            let embeddings = desk.embed(texts, model.as_deref(), dimension).await?;
+            if json {
+                let value = serde_json::json!({
+                    "vectors": embeddings.vectors,
+                    "totalTokens": embeddings.total_tokens,
+                    "requestId": embeddings.request_id,
+                });
+                println!("{}", serde_json::to_string(&value).context("writing JSON")?);
+            } else {
+                for vector in &embeddings.vectors {
+                    let head: Vec<String> =
+                        vector.iter().take(4).map(|v| format!("{v:.4}")).collect();
+                    println!("[{}, …] ({} dimensions)", head.join(", "), vector.len());
+                }
+                eprintln!("{} tokens", embeddings.total_tokens);
+            }
+            Ok(())
+        }
+        Command::Image {
+            model,
+            size,
+            n,
+            seed,
+            out,
+            resume,
+            json,
+            prompt,
+        } => {
+            let progress = |view: &desk_core::ImageTaskView| {
+                let stored = view.images.iter().filter(|i| i.status == "stored").count();
+                eprintln!(
+                    "image task {}: {} ({stored} stored)",
+                    view.task.id, view.task.status
+                );
+            };
+            let views = if resume {
+                desk.resume_image_tasks(progress).await?
+            } else {
+                let job = desk_core::ImageJob {
+                    model,
+                    prompt: read_argument_text(prompt)?,
+                    size,
+                    n,
+                    seed,
+                    negative_prompt: None,
+                };
+                vec![desk.create_image(job, progress).await?]
+            };
+            if let Some(dir) = &out {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                for image in views
+                    .iter()
+                    .flat_map(|v| &v.images)
+                    .filter(|i| i.status == "stored")
+                {
+                    let (mime, bytes) = desk.image_data(&image.id)?;
+                    let extension = mime.rsplit('/').next().unwrap_or("bin");
+                    let path = dir.join(format!("{}-{}.{extension}", image.task, image.position));
+                    std::fs::write(&path, bytes)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&views).context("writing JSON")?
+                );
+            } else {
+                for view in &views {
+                    println!("{} {} {}", view.task.id, view.task.status, view.task.prompt);
+                    for image in &view.images {
+                        match &image.error_code {
+                            None => {
+                                println!("  #{} stored ({} bytes)", image.position, image.bytes)
+                            }
+                            Some(code) => println!(
+                                "  #{} failed: {code} {}",
+                                image.position,
+                                image.error_message.as_deref().unwrap_or("")
+                            ),
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Speak {
             out,
             voice,

@@ -283,3 +283,77 @@ async fn speak_writes_audio_and_transcribe_reads_it_back() {
         stderr(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn image_generates_stores_and_writes_files() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    let out_dir = env.home.path().join("out");
+    let out = env
+        .run(
+            &[
+                "image",
+                "--n",
+                "2",
+                "--size",
+                "1024*1024",
+                "--out",
+                out_dir.to_str().expect("utf-8"),
+                "--json",
+                "a",
+                "paper",
+                "boat",
+            ],
+            Some(DEFAULT_API_KEY),
+        )
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let views: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(views[0]["task"]["status"], "succeeded");
+    assert_eq!(views[0]["task"]["prompt"], "a paper boat");
+    assert_eq!(views[0]["images"].as_array().map(Vec::len), Some(2));
+    assert!(stderr(&out).contains("image task"), "progress on stderr");
+    let files: Vec<_> = std::fs::read_dir(&out_dir).expect("out dir").collect();
+    assert_eq!(files.len(), 2);
+    let bad = env
+        .run(&["image", "--n", "7", "x"], Some(DEFAULT_API_KEY))
+        .await;
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("unsupported_by_model"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn embed_prints_one_vector_per_text() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    let out = env
+        .run(
+            &[
+                "embed",
+                "--dimension",
+                "128",
+                "--json",
+                "first text",
+                "第二段文字",
+            ],
+            Some(DEFAULT_API_KEY),
+        )
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let value: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let vectors = value["vectors"].as_array().expect("vectors");
+    assert_eq!(vectors.len(), 2);
+    assert!(
+        vectors
+            .iter()
+            .all(|v| v.as_array().map(Vec::len) == Some(128))
+    );
+    let bad = env
+        .run(&["embed", "--dimension", "100", "x"], Some(DEFAULT_API_KEY))
+        .await;
+    assert!(!bad.status.success());
+}

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use bailian::{ApiKey, DEFAULT_BASE_URL, Endpoint, Region, RetryPolicy};
+use bailian::{ApiKey, DEFAULT_BASE_URL, Endpoint, PollPolicy, Region, RetryPolicy};
 
 use crate::error::{DeskError, ErrorCode};
 
@@ -27,6 +27,8 @@ pub struct DeskConfig {
     pub api_key: Option<ApiKey>,
     pub default_model: String,
     pub retry: RetryPolicy,
+    /// How image and other asynchronous tasks are polled.
+    pub image_poll: PollPolicy,
 }
 
 impl DeskConfig {
@@ -51,6 +53,7 @@ impl DeskConfig {
             api_key: var(ENV_API_KEY).and_then(ApiKey::new),
             default_model: var(ENV_MODEL).unwrap_or_else(|| DEFAULT_MODEL.to_owned()),
             retry: RetryPolicy::default(),
+            image_poll: PollPolicy::default(),
         })
     }
 
@@ -63,6 +66,7 @@ impl DeskConfig {
             api_key: None,
             default_model: DEFAULT_MODEL.to_owned(),
             retry: RetryPolicy::default(),
+            image_poll: PollPolicy::default(),
         }
     }
 

@@ -217,6 +217,20 @@ impl Desk {
         Ok(bailian::registry::merge_listing(&ids))
     }
 
+    /// Embeds texts (default `text-embedding-v4`), for semantic search and for scripts.
+    pub async fn embed(
+        &self,
+        texts: Vec<String>,
+        model: Option<&str>,
+        dimension: Option<u32>,
+    ) -> Result<bailian::Embeddings, DeskError> {
+        let connection = self.connection()?;
+        let mut request =
+            bailian::EmbeddingRequest::new(model.unwrap_or("text-embedding-v4"), texts);
+        request.dimension = dimension;
+        Ok(connection.client.embed(&request).await?)
+    }
+
     pub fn list_conversations(&self) -> Result<Vec<Conversation>, DeskError> {
         Ok(self.store().list_conversations()?)
     }

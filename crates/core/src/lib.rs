@@ -5,6 +5,7 @@ mod config;
 mod desk;
 pub mod doctor;
 mod error;
+pub mod images;
 mod send;
 pub mod speech;
 
@@ -15,6 +16,7 @@ pub use config::{
 pub use desk::{AppMode, AppStatus, ConversationView, Desk};
 pub use doctor::{Advice, AdviceText, Language, advise};
 pub use error::{DeskError, ErrorCode};
+pub use images::{ImageJob, ImageTaskView};
 pub use send::{SendOutcome, SendRequest, StreamUpdate};
 pub use speech::{Sentence, SpeechSummary, Transcript};
 

@@ -10,6 +10,7 @@
 //! preceded by a backup that is restored if the upgrade fails.
 
 mod backup;
+mod images;
 mod migrations;
 mod oplog;
 mod search;
@@ -27,6 +28,7 @@ pub use desk_domain::{
     Conversation, DeviceId, Hlc, Message, MessageError, MessageRole, MessageStatus, NewMessage, Op,
     Usage,
 };
+pub use images::{ImageTask, StoredImage};
 #[doc(hidden)]
 pub use migrations::{MIGRATIONS, Migration};
 pub use oplog::ApplyReport;
@@ -123,6 +125,12 @@ pub use desk_domain::new_id;
 
 const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, model, demo, error_code, error_message, \
      request_id, input_tokens, output_tokens, total_tokens, created_at, updated_at";
+
+impl Store {
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, migrates it, and recovers replies a

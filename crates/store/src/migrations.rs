@@ -25,6 +25,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_op_log",
         sql: include_str!("../migrations/0003_op_log.sql"),
     },
+    Migration {
+        name: "0004_images",
+        sql: include_str!("../migrations/0004_images.sql"),
+    },
 ];
 
 /// Why a step failed, before the caller decides what that means for the user's data.
