@@ -19,7 +19,9 @@ mod secret;
 pub mod speech;
 pub mod sse;
 pub mod tasks;
+pub mod tingwu;
 pub mod tools;
+pub mod transcription;
 
 pub use apps::AppRequest;
 pub use chat::{ChatChunk, ChatMessage, ChatParameters, ChatRequest, ChatResponse, Role, Usage};

@@ -393,7 +393,51 @@ pub async fn multimodal(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // The same endpoint also serves Qwen-TTS and Tingwu, told apart by the model.
+    let model = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|b| b.get("model").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    if model.starts_with("qwen-tts")
+        || model.starts_with("qwen3-tts")
+        || model.starts_with("tingwu")
+    {
+        return other_multimodal(state, uri, headers, body, &model).await;
+    }
     native_surface(state, uri, headers, body, true).await
+}
+
+async fn other_multimodal(
+    State(shared): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+    model: &str,
+) -> Response {
+    let rid = request_id();
+    let (fault, body) = match shared
+        .admit(Surface::Native, uri.path(), &headers, &body, false, &rid)
+        .await
+    {
+        Admission::Proceed { fault, body } => (fault, body),
+        Admission::Answered(response) => return response,
+    };
+    let base = format!(
+        "http://{}",
+        headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1")
+    );
+    if model.starts_with("tingwu") {
+        let owner = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        return crate::tingwu::handle(&shared.meetings, &owner, &base, &body, &fault, &rid);
+    }
+    crate::tingwu::qwen_tts(&base, &body, &rid)
 }
 
 async fn native_surface(

@@ -3,12 +3,14 @@
 //! starts it for the offline demo; `bailian-emulator --listen ADDR:PORT` runs it alone.
 
 mod apps;
+mod audio;
 mod chat;
 mod embeddings;
 mod fault;
 mod reply;
 mod speech;
 mod tasks;
+mod tingwu;
 mod wire;
 
 use std::collections::{HashMap, VecDeque};
@@ -72,6 +74,7 @@ struct EmulatorState {
     requests: Mutex<Vec<RecordedRequest>>,
     tasks: tasks::Tasks,
     sessions: apps::Sessions,
+    meetings: tingwu::Meetings,
 }
 
 #[derive(Debug, Clone)]
@@ -352,6 +355,10 @@ fn router(shared: Shared) -> Router {
             "/api/v1/services/aigc/image-generation/generation",
             post(tasks::submit),
         )
+        .route(
+            "/api/v1/services/audio/asr/transcription",
+            post(tasks::submit),
+        )
         .route("/api/v1/tasks", get(tasks::list_tasks))
         .route("/api/v1/tasks/{task_id}", get(tasks::get_task))
         .route("/api/v1/tasks/{task_id}/cancel", post(tasks::cancel_task))
@@ -395,6 +402,7 @@ impl RunningEmulator {
             requests: Mutex::new(Vec::new()),
             tasks: tasks::Tasks::default(),
             sessions: apps::Sessions::default(),
+            meetings: tingwu::Meetings::default(),
         }));
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = router(shared.clone());

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use crate::audio::{tone, wav_header};
 use crate::fault::Fault;
 use crate::{Admission, Shared, Surface};
 
@@ -469,15 +470,9 @@ fn audio_frames(
             frame.repeat(frames)
         }
         _ => {
-            let samples = u64::from(sample_rate) * ms / 1000;
-            let pcm: Vec<u8> = (0..samples)
-                .flat_map(|i| {
-                    let phase = (i as f64) * 440.0 * std::f64::consts::TAU / f64::from(sample_rate);
-                    ((phase.sin() * 2_000.0) as i16).to_le_bytes()
-                })
-                .collect();
+            let pcm = tone(sample_rate, ms);
             if format == "wav" && !pcm.is_empty() && !std::mem::replace(wav_header_sent, true) {
-                [wav_header(sample_rate).as_slice(), &pcm].concat()
+                [wav_header(sample_rate, None).as_slice(), &pcm].concat()
             } else {
                 pcm
             }
@@ -488,26 +483,6 @@ fn audio_frames(
         .chunks(8_192)
         .map(|chunk| Message::Binary(chunk.to_vec().into()))
         .collect()
-}
-
-/// A 44-byte header for 16-bit mono PCM. The length of a streamed task is unknown when its header
-/// goes out, so both size fields hold the streaming placeholder `0xFFFFFFFF` (what streaming TTS
-/// services send; readers take the data up to the end of the stream).
-fn wav_header(sample_rate: u32) -> Vec<u8> {
-    let mut out = Vec::with_capacity(44);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&u32::MAX.to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&sample_rate.to_le_bytes());
-    out.extend_from_slice(&(sample_rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&u32::MAX.to_le_bytes());
-    out
 }
 
 #[cfg(test)]
@@ -533,7 +508,7 @@ mod tests {
 
     #[test]
     fn a_wav_header_is_not_heard() {
-        let mut file = wav_header(16_000);
+        let mut file = wav_header(16_000, None);
         file.extend_from_slice(&[1, 2, 3, 4]);
         assert_eq!(wav_payload(&file), &[1, 2, 3, 4]);
         // A LIST chunk before `data` is skipped too; raw PCM passes through.

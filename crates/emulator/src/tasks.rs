@@ -28,6 +28,9 @@ const MAX_IMAGES: u64 = 4;
 enum Protocol {
     Results,
     Choices,
+    /// Paraformer / Fun-ASR file transcription: one result per file, each with a
+    /// `transcription_url` to a JSON document (reference §5.1).
+    Transcription,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +130,9 @@ pub(crate) async fn submit(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    if uri.path().ends_with("/audio/asr/transcription") {
+        return submit_transcription(&shared, &uri, &headers, &body, &fault, &rid, model);
+    }
     if !(model.starts_with("wan") || model.starts_with("qwen-image")) {
         return native_error(400, "InvalidParameter", "Model not exist.", &rid, None);
     }
@@ -215,6 +221,92 @@ pub(crate) async fn submit(
     )
 }
 
+/// Most file URLs one transcription task accepts (reference §5.1).
+const MAX_TRANSCRIPTION_FILES: usize = 100;
+
+/// `POST /api/v1/services/audio/asr/transcription`: public file URLs only, at most 100.
+fn submit_transcription(
+    shared: &Shared,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Value,
+    fault: &Fault,
+    rid: &str,
+    model: String,
+) -> Response {
+    if !(model.starts_with("paraformer")
+        || model.starts_with("fun-asr")
+        || model.starts_with("qwen-audio"))
+    {
+        return native_error(400, "InvalidParameter", "Model not exist.", rid, None);
+    }
+    let urls: Vec<String> = body
+        .pointer("/input/file_urls")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if urls.is_empty() || urls.len() > MAX_TRANSCRIPTION_FILES {
+        return native_error(
+            400,
+            "InvalidParameter",
+            "file_urls must hold 1 to 100 URLs.",
+            rid,
+            None,
+        );
+    }
+    if let Some(bad) = urls.iter().find(|u| {
+        !(u.starts_with("http://") || u.starts_with("https://") || u.starts_with("oss://"))
+    }) {
+        return native_error(
+            400,
+            "InvalidURL",
+            &format!("Invalid URL provided in your request: {bad}"),
+            rid,
+            None,
+        );
+    }
+    let task_id = uuid::Uuid::new_v4().to_string();
+    let mut tasks = lock(&shared.tasks.by_id);
+    let seq = tasks.len() as u64;
+    tasks.insert(
+        task_id.clone(),
+        Task {
+            owner: bearer(headers),
+            protocol: Protocol::Transcription,
+            model,
+            prompt: urls.join("\n"),
+            size: None,
+            images: urls.len() as u64,
+            polls: 0,
+            canceled: false,
+            fail: fault.task_fail.clone(),
+            failed_images: u64::from(fault.partial_fail.unwrap_or(0)).min(urls.len() as u64),
+            seq,
+            request_id: rid.to_owned(),
+            service: uri
+                .path()
+                .trim_start_matches("/api/v1/services/")
+                .replace('/', ":"),
+            created_ms: now_ms(),
+            started_ms: None,
+            ended_ms: None,
+        },
+    );
+    drop(tasks);
+    json_response(
+        200,
+        &json!({ "output": { "task_status": "PENDING", "task_id": task_id }, "request_id": rid }),
+        rid,
+        None,
+    )
+}
+
 /// `GET /api/v1/tasks/{task_id}`
 pub(crate) async fn get_task(
     State(shared): State<Shared>,
@@ -257,6 +349,29 @@ pub(crate) async fn get_task(
     }
     let mut usage = Value::Null;
     match status {
+        "SUCCEEDED" if task.protocol == Protocol::Transcription => {
+            let results: Vec<Value> = task
+                .prompt
+                .split('\n')
+                .enumerate()
+                .map(|(i, file_url)| {
+                    if (i as u64) >= task.images - task.failed_images {
+                        json!({ "file_url": file_url, "subtask_status": "FAILED", "code": "InvalidFile.DownloadFailed", "message": "The audio file cannot be downloaded." })
+                    } else {
+                        json!({
+                            "file_url": file_url,
+                            "transcription_url": format!("{base}/emulator/files/transcription-{task_id}-{i}.json"),
+                            "subtask_status": "SUCCEEDED",
+                        })
+                    }
+                })
+                .collect();
+            let succeeded = task.images - task.failed_images;
+            output["results"] = json!(results);
+            output["end_time"] = json!("2026-01-01 12:00:05.000");
+            output["task_metrics"] = json!({ "TOTAL": task.images, "SUCCEEDED": succeeded, "FAILED": task.failed_images });
+            usage = json!({ "duration": succeeded * 3 });
+        }
         "SUCCEEDED" if task.protocol == Protocol::Choices => {
             // The chat shape has no slot for a failed item: only the produced images appear.
             let choices: Vec<Value> = (0..task.images - task.failed_images)
@@ -421,6 +536,30 @@ pub(crate) async fn list_tasks(
 /// `GET /emulator/files/{task}-{i}.png`: a small PNG whose colour depends on the task and index, so
 /// a gallery shows distinct images and a test can tell them apart.
 pub(crate) async fn file(Path(name): Path<String>) -> Response {
+    if let Some(stem) = name
+        .strip_prefix("transcription-")
+        .and_then(|n| n.strip_suffix(".json"))
+    {
+        return transcription_document(stem);
+    }
+    if let Some((data_id, kind)) = name
+        .strip_prefix("tingwu-")
+        .and_then(|n| n.strip_suffix(".json"))
+        .and_then(|n| n.rsplit_once('-'))
+    {
+        return match crate::tingwu::document(data_id, kind) {
+            Some(doc) => json_response(200, &doc, "emulator-file", None),
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
+    if let Some(characters) = name
+        .strip_prefix("tts-")
+        .and_then(|n| n.strip_suffix(".wav"))
+        .and_then(|n| n.rsplit_once('-'))
+        .and_then(|(_, count)| count.parse::<u64>().ok())
+    {
+        return crate::tingwu::tts_file(characters.min(200_000));
+    }
     let Some(stem) = name.strip_suffix(".png") else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -450,4 +589,26 @@ fn solid_png(width: u32, height: u32, rgb: [u8; 3]) -> Result<Vec<u8>, png::Enco
         writer.write_image_data(&pixels)?;
     }
     Ok(out)
+}
+
+/// The document a `transcription_url` points to, shaped like the captured
+/// `asr-transcription-result.json`: three seconds of one sentence per file.
+fn transcription_document(stem: &str) -> Response {
+    let text = format!("Transcript of file {stem} from the emulator.");
+    let words: Vec<Value> = text
+        .split(' ')
+        .enumerate()
+        .map(|(i, word)| json!({ "begin_time": i * 300, "end_time": i * 300 + 280, "text": word, "punctuation": "" }))
+        .collect();
+    let body = json!({
+        "file_url": format!("emulator://{stem}"),
+        "properties": { "audio_format": "pcm_s16le", "channels": [0], "original_sampling_rate": 16000, "original_duration_in_milliseconds": 3000 },
+        "transcripts": [{
+            "channel_id": 0,
+            "content_duration_in_milliseconds": 2900,
+            "text": text,
+            "sentences": [{ "begin_time": 0, "end_time": 2900, "text": text, "sentence_id": 1, "words": words }],
+        }],
+    });
+    json_response(200, &body, "emulator-file", None)
 }
