@@ -126,45 +126,52 @@ impl Client {
                 },
             )
             .await?;
-        let rows = value
-            .pointer("/output/embeddings")
-            .or_else(|| value.get("data"))
-            .and_then(Value::as_array)
-            .ok_or_else(|| Error::Protocol("an embedding answer without vectors".into()))?;
-        let mut indexed: Vec<(u64, Vec<f32>)> = rows
-            .iter()
-            .map(|row| {
-                let index = row
-                    .get("text_index")
-                    .or_else(|| row.get("index"))
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0);
-                let v = row
-                    .get("embedding")
-                    .and_then(vector)
-                    .ok_or_else(|| Error::Protocol("a malformed embedding".into()))?;
-                Ok((index, v))
-            })
-            .collect::<Result<_>>()?;
-        indexed.sort_by_key(|(index, _)| *index);
-        if indexed.len() != request.texts.len() {
+        let embeddings = parse_embeddings(&value)?;
+        if embeddings.vectors.len() != request.texts.len() {
             return Err(Error::Protocol(format!(
                 "asked for {} embeddings, got {}",
                 request.texts.len(),
-                indexed.len()
+                embeddings.vectors.len()
             )));
         }
-        Ok(Embeddings {
-            vectors: indexed.into_iter().map(|(_, v)| v).collect(),
-            total_tokens: value
-                .pointer("/usage/total_tokens")
-                .and_then(Value::as_u64)
-                .unwrap_or(0),
-            request_id: value
-                .get("request_id")
-                .or_else(|| value.get("id"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        })
+        Ok(embeddings)
     }
+}
+
+/// Reads a native (`output.embeddings[].text_index`) or compatible (`data[].index`) answer, in
+/// the order of the texts sent.
+pub fn parse_embeddings(value: &Value) -> Result<Embeddings> {
+    let rows = value
+        .pointer("/output/embeddings")
+        .or_else(|| value.get("data"))
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::Protocol("an embedding answer without vectors".into()))?;
+    let mut indexed: Vec<(u64, Vec<f32>)> = rows
+        .iter()
+        .map(|row| {
+            let index = row
+                .get("text_index")
+                .or_else(|| row.get("index"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            let v = row
+                .get("embedding")
+                .and_then(vector)
+                .ok_or_else(|| Error::Protocol("a malformed embedding".into()))?;
+            Ok((index, v))
+        })
+        .collect::<Result<_>>()?;
+    indexed.sort_by_key(|(index, _)| *index);
+    Ok(Embeddings {
+        vectors: indexed.into_iter().map(|(_, v)| v).collect(),
+        total_tokens: value
+            .pointer("/usage/total_tokens")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        request_id: value
+            .get("request_id")
+            .or_else(|| value.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
 }

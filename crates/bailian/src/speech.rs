@@ -334,49 +334,52 @@ impl SpeechReader {
                 Frame::Binary(audio) => return Some(Ok(SpeechEvent::Audio(audio))),
                 Frame::Json(frame) => frame,
             };
-            match frame.pointer("/header/event").and_then(Value::as_str) {
-                Some("task-failed") => {
-                    self.done = true;
-                    return Some(Err(task_failed(&frame)));
+            match event_from_frame(&frame) {
+                None => {}
+                Some(result) => {
+                    self.done = matches!(result, Err(_) | Ok(SpeechEvent::Finished { .. }));
+                    return Some(result);
                 }
-                Some("task-finished") => {
-                    self.done = true;
-                    let usage = frame
-                        .pointer("/payload/usage")
-                        .cloned()
-                        .unwrap_or(Value::Null);
-                    return Some(Ok(SpeechEvent::Finished { usage }));
-                }
-                Some("result-generated") => {
-                    let Some(sentence) = frame.pointer("/payload/output/sentence") else {
-                        continue;
-                    };
-                    let Some(text) = sentence.get("text").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    if sentence.get("heartbeat").and_then(Value::as_bool) == Some(true) {
-                        continue;
-                    }
-                    let end_ms = sentence.get("end_time").and_then(Value::as_u64);
-                    // SDK 1.x decides by end_time; the docs by sentence_end. Either means final.
-                    let is_final = sentence
-                        .get("sentence_end")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false)
-                        || end_ms.is_some();
-                    return Some(Ok(SpeechEvent::Sentence {
-                        text: text.to_owned(),
-                        begin_ms: sentence
-                            .get("begin_time")
-                            .and_then(Value::as_u64)
-                            .unwrap_or(0),
-                        end_ms,
-                        is_final,
-                    }));
-                }
-                _ => {}
             }
         }
+    }
+}
+
+/// What one JSON frame of the inference protocol means for the caller: `None` for frames that
+/// carry nothing (task-started, heartbeats, synthesis's empty sentences).
+pub fn event_from_frame(frame: &Value) -> Option<Result<SpeechEvent>> {
+    match frame.pointer("/header/event").and_then(Value::as_str) {
+        Some("task-failed") => Some(Err(task_failed(frame))),
+        Some("task-finished") => Some(Ok(SpeechEvent::Finished {
+            usage: frame
+                .pointer("/payload/usage")
+                .cloned()
+                .unwrap_or(Value::Null),
+        })),
+        Some("result-generated") => {
+            let sentence = frame.pointer("/payload/output/sentence")?;
+            let text = sentence.get("text").and_then(Value::as_str)?;
+            if sentence.get("heartbeat").and_then(Value::as_bool) == Some(true) {
+                return None;
+            }
+            let end_ms = sentence.get("end_time").and_then(Value::as_u64);
+            // SDK 1.x decides by end_time; the docs by sentence_end. Either means final.
+            let is_final = sentence
+                .get("sentence_end")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+                || end_ms.is_some();
+            Some(Ok(SpeechEvent::Sentence {
+                text: text.to_owned(),
+                begin_ms: sentence
+                    .get("begin_time")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+                end_ms,
+                is_final,
+            }))
+        }
+        _ => None,
     }
 }
 

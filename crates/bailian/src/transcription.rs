@@ -76,37 +76,42 @@ impl Client {
         let bytes = self.download(url, 64 * 1024 * 1024).await?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| Error::Protocol(format!("transcript: {e}")))?;
-        let transcripts = value
-            .get("transcripts")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let text = transcripts
-            .iter()
-            .filter_map(|t| t.get("text").and_then(Value::as_str))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let sentences = transcripts
-            .iter()
-            .filter_map(|t| t.get("sentences").and_then(Value::as_array))
-            .flatten()
-            .map(|s| {
-                (
-                    s.get("begin_time").and_then(Value::as_u64).unwrap_or(0),
-                    s.get("end_time").and_then(Value::as_u64).unwrap_or(0),
-                    s.get("text")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                )
-            })
-            .collect();
-        Ok(FileTranscript {
-            text,
-            sentences,
-            duration_ms: value
-                .pointer("/properties/original_duration_in_milliseconds")
-                .and_then(Value::as_u64),
+        Ok(parse_file_transcript(&value))
+    }
+}
+
+/// Reads a `transcription_url` document (`transcripts[].sentences[]`, times in ms).
+pub fn parse_file_transcript(value: &Value) -> FileTranscript {
+    let transcripts = value
+        .get("transcripts")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let text = transcripts
+        .iter()
+        .filter_map(|t| t.get("text").and_then(Value::as_str))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let sentences = transcripts
+        .iter()
+        .filter_map(|t| t.get("sentences").and_then(Value::as_array))
+        .flatten()
+        .map(|s| {
+            (
+                s.get("begin_time").and_then(Value::as_u64).unwrap_or(0),
+                s.get("end_time").and_then(Value::as_u64).unwrap_or(0),
+                s.get("text")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
         })
+        .collect();
+    FileTranscript {
+        text,
+        sentences,
+        duration_ms: value
+            .pointer("/properties/original_duration_in_milliseconds")
+            .and_then(Value::as_u64),
     }
 }
