@@ -15,7 +15,8 @@ apt_packages=(
   xvfb xauth
 )
 if [ "$purpose" = "test" ]; then
-  apt_packages+=(webkit2gtk-driver imagemagick xdotool)
+  # keyutils: keyctl runs the credential-store test in a fresh session keyring (crates/vault).
+  apt_packages+=(webkit2gtk-driver imagemagick xdotool keyutils)
 fi
 
 missing=()

@@ -7,13 +7,10 @@ use desk_core::{Desk, DeskConfig};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let home = DeskConfig::from_env().ok().map(|config| config.home);
+    if let Err(error) = desk_core::logging::init(home.as_deref(), "info") {
+        tracing::warn!(code = error.code.as_str(), %error, "logging to stderr only");
+    }
     let desk = match DeskConfig::from_env().and_then(Desk::open) {
         Ok(desk) => desk,
         Err(error) => {

@@ -180,30 +180,56 @@ fn native_tool_call_response() {
     }
     let calls = tools.finish();
     assert_eq!(calls.len(), 1);
-    assert_eq!((calls[0].id.as_str(), calls[0].name.as_str()), ("call_cec4c19d27624537b583af", "get_current_weather"));
-    assert_eq!(calls[0].parsed_arguments().expect("json")["location"], "浙江省杭州市");
+    assert_eq!(
+        (calls[0].id.as_str(), calls[0].name.as_str()),
+        ("call_cec4c19d27624537b583af", "get_current_weather")
+    );
+    assert_eq!(
+        calls[0].parsed_arguments().expect("json")["location"],
+        "浙江省杭州市"
+    );
 }
 
 #[test]
 fn task_bodies_of_every_kind() {
     use bailian::{TaskResult, TaskState, TaskStatus};
-    let submit = TaskState::from_body(&json_fixture("wanx-submit.response.json")).expect("wanx submit");
-    assert_eq!((submit.task_id.as_str(), submit.status), ("9e2b6ef6-285d-4efa-8651-4dbda7d571fa", TaskStatus::Pending));
-    let asr_submit = TaskState::from_body(&json_fixture("asr-transcription-submit.response.json")).expect("asr submit");
+    let submit =
+        TaskState::from_body(&json_fixture("wanx-submit.response.json")).expect("wanx submit");
+    assert_eq!(
+        (submit.task_id.as_str(), submit.status),
+        ("9e2b6ef6-285d-4efa-8651-4dbda7d571fa", TaskStatus::Pending)
+    );
+    let asr_submit = TaskState::from_body(&json_fixture("asr-transcription-submit.response.json"))
+        .expect("asr submit");
     assert_eq!(asr_submit.status, TaskStatus::Pending);
-    let asr = TaskState::from_body(&json_fixture("tasks-get-transcription-succeeded.response.json")).expect("asr task");
+    let asr = TaskState::from_body(&json_fixture(
+        "tasks-get-transcription-succeeded.response.json",
+    ))
+    .expect("asr task");
     assert_eq!(asr.status, TaskStatus::Succeeded);
-    assert!(matches!(&asr.results[0], TaskResult::Transcription { transcription_url, .. } if transcription_url.contains("paraformer-v2")));
-    assert_eq!(asr.usage.as_ref().and_then(|u| u["duration"].as_u64()), Some(6));
-    let batch = TaskState::from_body(&json_fixture("tasks-get-batch-embedding-succeeded.response.json")).expect("batch task");
+    assert!(
+        matches!(&asr.results[0], TaskResult::Transcription { transcription_url, .. } if transcription_url.contains("paraformer-v2"))
+    );
+    assert_eq!(
+        asr.usage.as_ref().and_then(|u| u["duration"].as_u64()),
+        Some(6)
+    );
+    let batch = TaskState::from_body(&json_fixture(
+        "tasks-get-batch-embedding-succeeded.response.json",
+    ))
+    .expect("batch task");
     assert_eq!(batch.status, TaskStatus::Succeeded);
-    let batch_submit = TaskState::from_body(&json_fixture("native-batch-embedding-submit.response.json")).expect("batch submit");
+    let batch_submit =
+        TaskState::from_body(&json_fixture("native-batch-embedding-submit.response.json"))
+            .expect("batch submit");
     assert!(!batch_submit.task_id.is_empty());
 }
 
 #[test]
 fn a_recorded_transcript_document() {
-    let transcript = bailian::transcription::parse_file_transcript(&json_fixture("asr-transcription-result.json"));
+    let transcript = bailian::transcription::parse_file_transcript(&json_fixture(
+        "asr-transcription-result.json",
+    ));
     assert!(transcript.text.starts_with("听好了"));
     assert_eq!(transcript.sentences[0].0, 40);
     assert_eq!(transcript.duration_ms, Some(5680));
@@ -211,10 +237,14 @@ fn a_recorded_transcript_document() {
 
 #[test]
 fn embeddings_native_and_compatible() {
-    let native = bailian::embeddings::parse_embeddings(&json_fixture("native-embedding.response.json")).expect("native");
+    let native =
+        bailian::embeddings::parse_embeddings(&json_fixture("native-embedding.response.json"))
+            .expect("native");
     assert_eq!(native.vectors.len(), 1);
     assert!(native.vectors[0].len() > 100);
-    let compat = bailian::embeddings::parse_embeddings(&json_fixture("compat-embeddings.response.json")).expect("compat");
+    let compat =
+        bailian::embeddings::parse_embeddings(&json_fixture("compat-embeddings.response.json"))
+            .expect("compat");
     assert_eq!((compat.vectors.len(), compat.total_tokens), (1, 8));
 }
 
@@ -224,13 +254,24 @@ fn realtime_recognition_frames() {
     use bailian::speech::event_from_frame;
     assert!(event_from_frame(&json_fixture("asr-realtime-task-started.json")).is_none());
     match event_from_frame(&json_fixture("asr-realtime-result-generated.json")) {
-        Some(Ok(SpeechEvent::Sentence { text, begin_ms, is_final, .. })) => {
-            assert_eq!((text.as_str(), begin_ms, is_final), ("Okay, I got it.", 170, true));
+        Some(Ok(SpeechEvent::Sentence {
+            text,
+            begin_ms,
+            is_final,
+            ..
+        })) => {
+            assert_eq!(
+                (text.as_str(), begin_ms, is_final),
+                ("Okay, I got it.", 170, true)
+            );
         }
         other => panic!("{other:?}"),
     }
     // The client's own frames parse as JSON with the documented header.
-    for name in ["asr-realtime-run-task.json", "asr-realtime-finish-task.json"] {
+    for name in [
+        "asr-realtime-run-task.json",
+        "asr-realtime-finish-task.json",
+    ] {
         assert!(json_fixture(name)["header"]["action"].is_string(), "{name}");
     }
 }
@@ -251,10 +292,16 @@ fn a_cosyvoice_session_and_its_failure() {
             None => {}
         }
     }
-    assert_eq!(finished.map(|u| u["characters"].clone()), Some(serde_json::json!(12)));
+    assert_eq!(
+        finished.map(|u| u["characters"].clone()),
+        Some(serde_json::json!(12))
+    );
     match event_from_frame(&json_fixture("cosyvoice-ws-task-failed.json")) {
         Some(Err(Error::Api(api))) => {
-            assert_eq!((api.code.as_str(), api.message.as_str()), ("InvalidParameter", "[tts:]Engine return error code: 418"));
+            assert_eq!(
+                (api.code.as_str(), api.message.as_str()),
+                ("InvalidParameter", "[tts:]Engine return error code: 418")
+            );
         }
         other => panic!("{other:?}"),
     }

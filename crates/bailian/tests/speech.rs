@@ -182,21 +182,55 @@ async fn file_transcription_as_a_task() {
     use bailian::{PollPolicy, TaskResult, TaskStatus};
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let client = client(&emulator, DEFAULT_API_KEY);
-    let files = vec!["https://example.invalid/a.wav".to_owned(), "https://example.invalid/b.mp3".to_owned()];
+    let files = vec![
+        "https://example.invalid/a.wav".to_owned(),
+        "https://example.invalid/b.mp3".to_owned(),
+    ];
     emulator.push_fault("partial_fail=1", 1).expect("fault");
-    let task = client.submit_transcription("paraformer-v2", &files, &["zh".into()]).await.expect("submit");
-    let policy = PollPolicy { initial: std::time::Duration::from_millis(1), max: std::time::Duration::from_millis(2), give_up_after: std::time::Duration::from_secs(5) };
-    let done = client.wait_task(&task.task_id, &policy, |_| {}).await.expect("wait");
+    let task = client
+        .submit_transcription("paraformer-v2", &files, &["zh".into()])
+        .await
+        .expect("submit");
+    let policy = PollPolicy {
+        initial: std::time::Duration::from_millis(1),
+        max: std::time::Duration::from_millis(2),
+        give_up_after: std::time::Duration::from_secs(5),
+    };
+    let done = client
+        .wait_task(&task.task_id, &policy, |_| {})
+        .await
+        .expect("wait");
     assert_eq!(done.status, TaskStatus::Succeeded);
-    let TaskResult::Transcription { file_url, transcription_url } = &done.results[0] else { panic!("{:?}", done.results) };
+    let TaskResult::Transcription {
+        file_url,
+        transcription_url,
+    } = &done.results[0]
+    else {
+        panic!("{:?}", done.results)
+    };
     assert_eq!(file_url.as_deref(), Some("https://example.invalid/a.wav"));
-    let transcript = client.fetch_transcript(transcription_url).await.expect("transcript");
-    assert!(transcript.text.starts_with("Transcript of file"), "{}", transcript.text);
+    let transcript = client
+        .fetch_transcript(transcription_url)
+        .await
+        .expect("transcript");
+    assert!(
+        transcript.text.starts_with("Transcript of file"),
+        "{}",
+        transcript.text
+    );
     assert_eq!(transcript.sentences.len(), 1);
-    assert!(matches!(&done.results[1], TaskResult::Failed { code, .. } if code == "InvalidFile.DownloadFailed"), "the second file failed, the first is kept");
+    assert!(
+        matches!(&done.results[1], TaskResult::Failed { code, .. } if code == "InvalidFile.DownloadFailed"),
+        "the second file failed, the first is kept"
+    );
     emulator.clear_requests();
-    let local = client.submit_transcription("paraformer-v2", &["/home/me/a.wav".into()], &[]).await;
-    assert!(matches!(local, Err(Error::InvalidRequest(_))), "local paths are refused before sending");
+    let local = client
+        .submit_transcription("paraformer-v2", &["/home/me/a.wav".into()], &[])
+        .await;
+    assert!(
+        matches!(local, Err(Error::InvalidRequest(_))),
+        "local paths are refused before sending"
+    );
     assert!(emulator.requests().is_empty());
 }
 
@@ -205,22 +239,55 @@ async fn a_tingwu_meeting_is_analysed() {
     use bailian::PollPolicy;
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let client = client(&emulator, DEFAULT_API_KEY);
-    let data_id = client.tingwu_create("tw_emulator", "https://example.invalid/meeting.mp3").await.expect("create");
-    let policy = PollPolicy { initial: std::time::Duration::from_millis(1), max: std::time::Duration::from_millis(2), give_up_after: std::time::Duration::from_secs(5) };
-    let meeting = client.tingwu_wait(&data_id, &policy).await.expect("meeting");
-    assert_eq!(meeting.auto_chapters.as_ref().and_then(|c| c["AutoChapters"][0]["Headline"].as_str()), Some("Release planning"));
-    assert_eq!(meeting.meeting_assistance.as_ref().and_then(|a| a["MeetingAssistance"]["Actions"][0]["Text"].as_str()), Some("Write the notes by Friday."));
+    let data_id = client
+        .tingwu_create("tw_emulator", "https://example.invalid/meeting.mp3")
+        .await
+        .expect("create");
+    let policy = PollPolicy {
+        initial: std::time::Duration::from_millis(1),
+        max: std::time::Duration::from_millis(2),
+        give_up_after: std::time::Duration::from_secs(5),
+    };
+    let meeting = client
+        .tingwu_wait(&data_id, &policy)
+        .await
+        .expect("meeting");
+    assert_eq!(
+        meeting
+            .auto_chapters
+            .as_ref()
+            .and_then(|c| c["AutoChapters"][0]["Headline"].as_str()),
+        Some("Release planning")
+    );
+    assert_eq!(
+        meeting
+            .meeting_assistance
+            .as_ref()
+            .and_then(|a| a["MeetingAssistance"]["Actions"][0]["Text"].as_str()),
+        Some("Write the notes by Friday.")
+    );
     assert!(meeting.summarization.is_some() && meeting.transcription.is_some());
-    emulator.push_fault("task_fail=TSC.FileError", 1).expect("fault");
-    let failing = client.tingwu_create("tw_emulator", "https://example.invalid/broken.mp3").await.expect("create");
-    let error = client.tingwu_wait(&failing, &policy).await.expect_err("failed");
+    emulator
+        .push_fault("task_fail=TSC.FileError", 1)
+        .expect("fault");
+    let failing = client
+        .tingwu_create("tw_emulator", "https://example.invalid/broken.mp3")
+        .await
+        .expect("create");
+    let error = client
+        .tingwu_wait(&failing, &policy)
+        .await
+        .expect_err("failed");
     assert_eq!(error.api().map(|a| a.code.as_str()), Some("TSC.FileError"));
 }
 
 #[tokio::test]
 async fn qwen_tts_over_http() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
-    let spoken = client(&emulator, DEFAULT_API_KEY).qwen_tts("qwen3-tts-flash", "你好 world", "Cherry").await.expect("tts");
+    let spoken = client(&emulator, DEFAULT_API_KEY)
+        .qwen_tts("qwen3-tts-flash", "你好 world", "Cherry")
+        .await
+        .expect("tts");
     assert_eq!(&spoken.audio[..4], b"RIFF");
     // 8 characters × 60 ms at 24 kHz, 16-bit: 23,040 bytes of samples after the 44-byte header.
     assert_eq!(spoken.audio.len(), 44 + 23_040);

@@ -102,6 +102,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The API key kept in the OS credential store (or an encrypted key file), per region or workspace.
+    Key {
+        #[command(subcommand)]
+        command: key::KeyCommand,
+    },
+    /// The usage ledger: every API call with its tokens, units and cost.
+    Usage(ledger::UsageArgs),
+    /// The monthly budget in CNY (warns at 80 %; blocks or warns at 100 %).
+    Budget {
+        #[command(subcommand)]
+        command: ledger::BudgetCommand,
+    },
+    /// Write conversations to a JSON (importable) or Markdown file.
+    Export(ledger::ExportArgs),
+    /// Import a JSON export: adds what is missing, never overwrites.
+    Import(ledger::ImportArgs),
     /// Read the stored conversations.
     Conversations {
         #[command(subcommand)]
@@ -124,20 +140,22 @@ enum ConversationsCommand {
     },
 }
 
+mod key;
+mod ledger;
+
 /// An error already explained to the user on stderr.
 struct Reported;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "error".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let home = DeskConfig::from_env().ok().map(|config| config.home);
+    if let Err(error) = desk_core::logging::init(home.as_deref(), "error") {
+        eprintln!("warning: {error}");
+    }
+    if let Command::Key { command } = &cli.command {
+        return key::run(command);
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Desk(error)) => {
@@ -379,6 +397,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        // Handled in `main` before the desk is opened.
+        Command::Key { command } => match key::run(&command) {
+            ExitCode::SUCCESS => Ok(()),
+            _ => Err(Failure::Reported(Reported)),
+        },
+        Command::Usage(args) => ledger::usage(&desk, args),
+        Command::Budget { command } => ledger::budget(&desk, command),
+        Command::Export(args) => ledger::export(&desk, args),
+        Command::Import(args) => ledger::import(&desk, args),
         Command::Conversations { command } => {
             let mut stdout = std::io::stdout().lock();
             match command {
@@ -491,6 +518,9 @@ async fn chat(
     match result {
         Ok(outcome) => {
             eprintln!("conversation {}", outcome.conversation_id);
+            if let Some(budget) = &outcome.budget {
+                eprintln!("warning: {}", ledger::describe(budget));
+            }
             Ok(())
         }
         Err(error) => {

@@ -24,6 +24,8 @@ impl Env {
             .args(args)
             .env("BAILIAN_DESK_HOME", self.home.path())
             .env("BAILIAN_BASE_URL", &self.base_url)
+            // Never a key the developer keeps in the OS credential store.
+            .env("BAILIAN_DESK_VAULT", "none")
             .env_remove("DASHSCOPE_API_KEY")
             .env_remove("RUST_LOG");
         if let Some(key) = key {
@@ -356,4 +358,247 @@ async fn embed_prints_one_vector_per_text() {
         .run(&["embed", "--dimension", "100", "x"], Some(DEFAULT_API_KEY))
         .await;
     assert!(!bad.status.success());
+}
+
+async fn list_json(env: &Env) -> Value {
+    json_of(&env.run(&["conversations", "list", "--json"], None).await)
+}
+
+fn json_of(output: &Output) -> Value {
+    assert!(output.status.success(), "{}", stderr(output));
+    serde_json::from_str(&stdout(output)).expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_records_every_chat_with_tokens_and_a_dated_cost() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    for prompt in ["first", "second"] {
+        let out = env.run(&["chat", prompt], Some(DEFAULT_API_KEY)).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let usage = json_of(&env.run(&["usage", "--json"], None).await);
+    let records = usage["records"].as_array().expect("records");
+    assert_eq!(records.len(), 2, "{usage}");
+    for record in records {
+        assert_eq!(record["kind"], "chat");
+        assert_eq!(record["model"], "qwen-plus");
+        assert_eq!(record["status"], "ok");
+        assert!(record["inputTokens"].as_u64().is_some_and(|n| n > 0));
+        assert!(record["outputTokens"].as_u64().is_some_and(|n| n > 0));
+        assert!(
+            record["costCny"].as_f64().is_some_and(|c| c > 0.0),
+            "{record}"
+        );
+        assert!(record["priceAsOf"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(record["conversationId"].is_string() && record["itemId"].is_string());
+        assert!(record["latencyMs"].is_u64());
+    }
+
+    let by_model = json_of(&env.run(&["usage", "--by", "model", "--json"], None).await);
+    assert_eq!(by_model["totals"][0]["key"], "qwen-plus");
+    assert_eq!(by_model["totals"][0]["calls"], 2);
+    let by_day = json_of(&env.run(&["usage", "--by", "day", "--json"], None).await);
+    assert_eq!(by_day["totals"].as_array().map(Vec::len), Some(1));
+    let by_conversation = json_of(
+        &env.run(&["usage", "--by", "conversation", "--json"], None)
+            .await,
+    );
+    assert_eq!(by_conversation["totals"].as_array().map(Vec::len), Some(2));
+
+    // A range before today holds nothing; a bad date is refused.
+    let old = json_of(
+        &env.run(&["usage", "--json", "--until", "2020-01-01"], None)
+            .await,
+    );
+    assert_eq!(old["records"].as_array().map(Vec::len), Some(0));
+    let bad = env.run(&["usage", "--since", "2025-02-30"], None).await;
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("YYYY-MM-DD"), "{}", stderr(&bad));
+
+    let csv = env.home.path().join("usage.csv");
+    let out = env
+        .run(&["usage", "--csv", csv.to_str().expect("utf-8")], None)
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("id,kind,model,"), "{text}");
+    assert!(lines[1].contains(",chat,qwen-plus,"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blocking_budget_refuses_before_any_request_and_a_warning_is_shown_at_80_percent() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    let out = env.run(&["chat", "spend"], Some(DEFAULT_API_KEY)).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let spent = json_of(&env.run(&["budget", "show", "--json"], None).await)["spentCny"]
+        .as_f64()
+        .expect("spent");
+    assert!(spent > 0.0);
+
+    // Set the budget so the spending is at 90 %: the next chat goes through with a warning.
+    let budget = format!("{}", spent / 0.9);
+    let out = env.run(&["budget", "set", &budget, "--warn"], None).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status = json_of(&env.run(&["budget", "show", "--json"], None).await);
+    assert_eq!(status["level"], "warning", "{status}");
+    assert_eq!(status["atLimit"], "warn");
+    let out = env.run(&["chat", "still"], Some(DEFAULT_API_KEY)).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("warning:"), "{}", stderr(&out));
+
+    // Now over 100 % and blocking: refused before anything is stored or sent.
+    let out = env.run(&["budget", "set", &budget, "--block"], None).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let conversations_before = json_of(&env.run(&["conversations", "list", "--json"], None).await);
+    emulator.clear_requests();
+    let out = env.run(&["chat", "refused"], Some(DEFAULT_API_KEY)).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("budget_exceeded"), "{}", stderr(&out));
+    assert_eq!(
+        emulator.requests().len(),
+        0,
+        "no request reached the server"
+    );
+    let embed = env.run(&["embed", "x"], Some(DEFAULT_API_KEY)).await;
+    assert!(
+        stderr(&embed).contains("budget_exceeded"),
+        "{}",
+        stderr(&embed)
+    );
+    assert_eq!(
+        emulator.requests().len(),
+        0,
+        "no request reached the server"
+    );
+    assert_eq!(
+        json_of(&env.run(&["conversations", "list", "--json"], None).await),
+        conversations_before,
+        "nothing stored"
+    );
+    let usage = json_of(&env.run(&["usage", "--json"], None).await);
+    assert_eq!(usage["records"].as_array().map(Vec::len), Some(2));
+
+    // Warn-only at 100 % lets calls through again.
+    let out = env.run(&["budget", "set", &budget, "--warn"], None).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["chat", "again"], Some(DEFAULT_API_KEY)).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("budget reached"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_then_import_into_a_fresh_home_reproduces_the_conversations() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    for prompt in ["第一个对话", "second conversation"] {
+        let out = env.run(&["chat", prompt], Some(DEFAULT_API_KEY)).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let file = env.home.path().join("export.json");
+    let file_arg = file.to_str().expect("utf-8");
+    let out = env
+        .run(&["export", "--out", file_arg], Some(DEFAULT_API_KEY))
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&file).expect("export");
+    assert!(!text.contains(DEFAULT_API_KEY), "the key is never exported");
+    let document: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(document["format"], "bailian-desk-export");
+    assert_eq!(document["version"], 1);
+    assert!(document["exportedAt"].is_i64());
+    assert_eq!(document["conversations"].as_array().map(Vec::len), Some(2));
+
+    let markdown = env.home.path().join("export.md");
+    let out = env
+        .run(
+            &[
+                "export",
+                "--format",
+                "markdown",
+                "--out",
+                markdown.to_str().expect("utf-8"),
+            ],
+            None,
+        )
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md = std::fs::read_to_string(&markdown).expect("markdown");
+    assert!(
+        md.contains("# 第一个对话") && md.contains("## Assistant"),
+        "{md}"
+    );
+
+    let fresh = Env::new(emulator.base_url());
+    let report = json_of(&fresh.run(&["import", file_arg, "--json"], None).await);
+    assert_eq!(report["conversationsAdded"], 2, "{report}");
+    assert_eq!(report["messagesAdded"], 4, "{report}");
+    let original = list_json(&env).await;
+    assert_eq!(list_json(&fresh).await, original);
+    for conversation in original.as_array().expect("list") {
+        let id = conversation["id"].as_str().expect("id");
+        let show = ["conversations", "show", id, "--json"];
+        assert_eq!(
+            json_of(&fresh.run(&show, None).await),
+            json_of(&env.run(&show, None).await)
+        );
+    }
+
+    // Importing twice adds nothing.
+    let again = json_of(&fresh.run(&["import", file_arg, "--json"], None).await);
+    assert_eq!(again["conversationsAdded"], 0);
+    assert_eq!(again["messagesAdded"], 0);
+    assert_eq!(again["messagesSkipped"], 4);
+    assert_eq!(list_json(&fresh).await, original);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_import_files_fail_clearly_and_store_nothing() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    let out = env.run(&["chat", "to export"], Some(DEFAULT_API_KEY)).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let good = env.home.path().join("good.json");
+    let out = env
+        .run(&["export", "--out", good.to_str().expect("utf-8")], None)
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&good).expect("export");
+    let newer = text.replacen("\"version\": 1", "\"version\": 2", 1);
+    let other = text.replacen("bailian-desk-export", "chatbox-export", 1);
+    let cases = [
+        (
+            "malformed.json",
+            "{ this is not json".to_owned(),
+            "not valid JSON",
+        ),
+        (
+            "truncated.json",
+            text[..text.len() / 2].to_owned(),
+            "truncated",
+        ),
+        ("newer.json", newer, "newer Bailian Desk"),
+        ("other.json", other, "not a \"bailian-desk-export\""),
+    ];
+    let fresh = Env::new(emulator.base_url());
+    for (name, content, expected) in cases {
+        let path = fresh.home.path().join(name);
+        std::fs::write(&path, content).expect("write");
+        let out = fresh
+            .run(&["import", path.to_str().expect("utf-8")], None)
+            .await;
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("invalid_import") && err.contains(expected),
+            "{name}: {err}"
+        );
+    }
+    let list = json_of(&fresh.run(&["conversations", "list", "--json"], None).await);
+    assert_eq!(list.as_array().map(Vec::len), Some(0), "nothing stored");
+    let missing = fresh.run(&["import", "/nonexistent/file.json"], None).await;
+    assert!(!missing.status.success());
 }

@@ -12,6 +12,14 @@ pub const ENV_HOME: &str = "BAILIAN_DESK_HOME";
 pub const ENV_MODEL: &str = "BAILIAN_DEFAULT_MODEL";
 pub const ENV_REGION: &str = "BAILIAN_REGION";
 pub const ENV_WORKSPACE: &str = "BAILIAN_WORKSPACE";
+/// Where keys set in the app are kept: `os` (default: the OS credential store), `file` (the
+/// encrypted key file, opt-in), `keyutils` (Linux session keyring only), `none`; `memory` is for
+/// tests only (a key set in one process is gone in the next).
+pub const ENV_VAULT: &str = "BAILIAN_DESK_VAULT";
+/// The encrypted key file (default `<data dir>/keys.json` when `BAILIAN_DESK_VAULT=file`).
+pub const ENV_KEY_FILE: &str = "BAILIAN_DESK_KEY_FILE";
+/// The key file's password.
+pub const ENV_KEY_FILE_PASSWORD: &str = "BAILIAN_DESK_KEY_FILE_PASSWORD";
 
 pub const DEFAULT_MODEL: &str = "qwen-plus";
 const DATABASE_FILE: &str = "desk.sqlite3";
@@ -29,6 +37,26 @@ pub struct DeskConfig {
     pub retry: RetryPolicy,
     /// How image and other asynchronous tasks are polled.
     pub image_poll: PollPolicy,
+    /// Where keys set in the app are kept; used when `api_key` (the environment) is not set.
+    pub vault: VaultSetting,
+    /// The vault slot of this region or workspace (`cn-beijing`, `ws:<id>`).
+    pub key_slot: String,
+}
+
+/// Which credential store [`crate::Desk`] opens. The key file is never chosen implicitly.
+#[derive(Debug, Clone, Default)]
+pub enum VaultSetting {
+    /// No store: the key comes from the environment only.
+    #[default]
+    None,
+    Os,
+    Keyutils,
+    /// Test-only: lives as long as the `Desk`.
+    Memory,
+    File {
+        path: PathBuf,
+        password: Option<desk_vault::Secret>,
+    },
 }
 
 impl DeskConfig {
@@ -46,6 +74,16 @@ impl DeskConfig {
                 })?,
         };
         let endpoint = endpoint_from(var(ENV_BASE_URL), var(ENV_REGION), var(ENV_WORKSPACE))?;
+        let key_slot = match var(ENV_WORKSPACE) {
+            Some(ws) => format!("ws:{}", ws.trim()),
+            None => var(ENV_REGION).unwrap_or_else(|| Region::CnBeijing.id().to_owned()),
+        };
+        let vault = vault_from(
+            var(ENV_VAULT),
+            var(ENV_KEY_FILE),
+            var(ENV_KEY_FILE_PASSWORD),
+            &home,
+        )?;
         Ok(Self {
             home,
             base_url: endpoint.base_url(),
@@ -54,6 +92,8 @@ impl DeskConfig {
             default_model: var(ENV_MODEL).unwrap_or_else(|| DEFAULT_MODEL.to_owned()),
             retry: RetryPolicy::default(),
             image_poll: PollPolicy::default(),
+            vault,
+            key_slot,
         })
     }
 
@@ -67,12 +107,38 @@ impl DeskConfig {
             default_model: DEFAULT_MODEL.to_owned(),
             retry: RetryPolicy::default(),
             image_poll: PollPolicy::default(),
+            vault: VaultSetting::None,
+            key_slot: Region::CnBeijing.id().to_owned(),
         }
     }
 
     pub fn database_path(&self) -> PathBuf {
         self.home.join(DATABASE_FILE)
     }
+}
+
+fn vault_from(
+    choice: Option<String>,
+    file: Option<String>,
+    password: Option<String>,
+    home: &std::path::Path,
+) -> Result<VaultSetting, DeskError> {
+    Ok(match choice.as_deref().map(str::trim) {
+        None | Some("os") => VaultSetting::Os,
+        Some("none") => VaultSetting::None,
+        Some("keyutils") => VaultSetting::Keyutils,
+        Some("memory") => VaultSetting::Memory,
+        Some("file") => VaultSetting::File {
+            path: file.map_or_else(|| home.join("keys.json"), PathBuf::from),
+            password: password.and_then(|p| desk_vault::Secret::new(&p).ok()),
+        },
+        Some(other) => {
+            return Err(DeskError::new(
+                ErrorCode::BadRequest,
+                format!("{ENV_VAULT}={other:?}: use os, file, keyutils or none"),
+            ));
+        }
+    })
 }
 
 /// Where requests go: a custom base URL wins; otherwise the region's gateway, or the workspace

@@ -78,6 +78,8 @@ pub struct Desk {
     limiter: Arc<RateLimiter>,
     /// Replies being streamed, by assistant message id, with the signal that stops each.
     in_flight: Mutex<HashMap<String, Arc<Notify>>>,
+    /// The credential store for keys set in the app (`keys`).
+    keys: crate::keys::Keys,
 }
 
 fn client_config(
@@ -103,7 +105,12 @@ impl Desk {
     pub fn open(config: DeskConfig) -> Result<Self, DeskError> {
         let store = Store::open(&config.database_path())?;
         let limiter = Arc::new(RateLimiter::new());
-        let backend = match &config.api_key {
+        let keys = crate::keys::Keys::open(&config.vault);
+        let key = config
+            .api_key
+            .clone()
+            .or_else(|| keys.key(&config.key_slot));
+        let backend = match &key {
             Some(key) => Backend {
                 mode: AppMode::Live,
                 client: Some(Client::new(client_config(
@@ -127,7 +134,36 @@ impl Desk {
             backend: RwLock::new(backend),
             limiter,
             in_flight: Mutex::new(HashMap::new()),
+            keys,
         })
+    }
+
+    pub(crate) fn keys(&self) -> &crate::keys::Keys {
+        &self.keys
+    }
+
+    /// Goes live with `key`, or back to needing setup without one; the demo ends either way.
+    pub(crate) fn use_key(&self, key: Option<ApiKey>) -> Result<(), DeskError> {
+        let backend = match key {
+            Some(key) => Backend {
+                mode: AppMode::Live,
+                client: Some(Client::new(client_config(
+                    &self.config,
+                    self.config.base_url.clone(),
+                    key,
+                    &self.limiter,
+                ))?),
+                _emulator: None,
+            },
+            None => Backend {
+                mode: AppMode::NeedsSetup,
+                client: None,
+                _emulator: None,
+            },
+        };
+        tracing::info!(mode = ?backend.mode, "API key changed");
+        *self.backend.write().unwrap_or_else(|p| p.into_inner()) = backend;
+        Ok(())
     }
 
     pub fn config(&self) -> &DeskConfig {
@@ -225,10 +261,20 @@ impl Desk {
         dimension: Option<u32>,
     ) -> Result<bailian::Embeddings, DeskError> {
         let connection = self.connection()?;
+        self.check_budget(connection.demo)?;
         let mut request =
             bailian::EmbeddingRequest::new(model.unwrap_or("text-embedding-v4"), texts);
         request.dimension = dimension;
-        Ok(connection.client.embed(&request).await?)
+        let started = std::time::Instant::now();
+        let result = connection
+            .client
+            .embed(&request)
+            .await
+            .map_err(DeskError::from);
+        let tokens = result.as_ref().map(|e| Some(e.total_tokens));
+        let kind = desk_store::UsageKind::Embedding;
+        self.record_call(kind, &request.model, "tokens", started, tokens);
+        result
     }
 
     pub fn list_conversations(&self) -> Result<Vec<Conversation>, DeskError> {

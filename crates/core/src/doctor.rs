@@ -268,6 +268,26 @@ pub fn advise(error: &DeskError, host: Option<&str>) -> Advice {
                 "请重启应用；若仍无法启动，请将日志发送给支持人员。",
             ),
         ),
+        ErrorCode::KeyStoreUnavailable => (
+            text(
+                "This system has no credential store to keep the API key in.",
+                "Keep the key in an encrypted key file instead (bailian-desk key set --key-file), or set DASHSCOPE_API_KEY.",
+            ),
+            text(
+                "此系统没有可用于保存 API Key 的凭据存储。",
+                "请改用加密的密钥文件保存（bailian-desk key set --key-file），或设置环境变量 DASHSCOPE_API_KEY。",
+            ),
+        ),
+        ErrorCode::KeyFileLocked => (
+            text(
+                "The encrypted key file could not be opened.",
+                "Check the key file password (BAILIAN_DESK_KEY_FILE_PASSWORD); if the file is damaged, remove it and set the key again.",
+            ),
+            text(
+                "无法打开加密的密钥文件。",
+                "请检查密钥文件密码（BAILIAN_DESK_KEY_FILE_PASSWORD）；若文件已损坏，请删除后重新设置 API Key。",
+            ),
+        ),
         ErrorCode::Internal => (
             text(
                 "Something went wrong inside Bailian Desk.",
@@ -276,6 +296,26 @@ pub fn advise(error: &DeskError, host: Option<&str>) -> Advice {
             text(
                 "Bailian Desk 内部出错。",
                 "请重试；若问题持续，请将日志发送给支持人员。",
+            ),
+        ),
+        ErrorCode::BudgetExceeded => (
+            text(
+                "This month's budget is used up; nothing was sent.",
+                "Raise the budget or switch it to warn only (`bailian-desk budget set`), or wait for next month.",
+            ),
+            text(
+                "本月预算已用完，请求未发送。",
+                "请提高预算或改为仅提醒（`bailian-desk budget set`），或等到下个月。",
+            ),
+        ),
+        ErrorCode::InvalidImport => (
+            text(
+                "The file cannot be imported; nothing was changed.",
+                "Use a complete JSON export from Bailian Desk, made by this version or an older one.",
+            ),
+            text(
+                "无法导入该文件，数据未做任何更改。",
+                "请使用由本版本或更早版本 Bailian Desk 导出的完整 JSON 文件。",
             ),
         ),
     };

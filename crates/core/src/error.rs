@@ -30,7 +30,15 @@ pub enum ErrorCode {
     ContentBlocked,
     Storage,
     DemoUnavailable,
+    /// No OS credential store is reachable (a headless Linux): the encrypted key file is the way.
+    KeyStoreUnavailable,
+    /// The encrypted key file did not open: wrong password, altered or not a key file.
+    KeyFileLocked,
     Internal,
+    /// The monthly budget is spent and set to block: refused before any request was sent.
+    BudgetExceeded,
+    /// An import file is malformed, truncated, of another format or of a newer version.
+    InvalidImport,
 }
 
 impl ErrorCode {
@@ -56,7 +64,11 @@ impl ErrorCode {
         ErrorCode::ContentBlocked,
         ErrorCode::Storage,
         ErrorCode::DemoUnavailable,
+        ErrorCode::KeyStoreUnavailable,
+        ErrorCode::KeyFileLocked,
         ErrorCode::Internal,
+        ErrorCode::BudgetExceeded,
+        ErrorCode::InvalidImport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,7 +94,11 @@ impl ErrorCode {
             ErrorCode::ContentBlocked => "content_blocked",
             ErrorCode::Storage => "storage",
             ErrorCode::DemoUnavailable => "demo_unavailable",
+            ErrorCode::KeyStoreUnavailable => "key_store_unavailable",
+            ErrorCode::KeyFileLocked => "key_file_locked",
             ErrorCode::Internal => "internal",
+            ErrorCode::BudgetExceeded => "budget_exceeded",
+            ErrorCode::InvalidImport => "invalid_import",
         }
     }
 }

@@ -56,6 +56,38 @@ fn sniff_mime(bytes: &[u8]) -> &'static str {
     }
 }
 
+/// The ledger row of one image task: the images stored, priced per image by the registry. The
+/// latency is the task's whole life, from the submit to the last download.
+fn image_usage(
+    task: &ImageTask,
+    demo: bool,
+    stored: u64,
+    status: &str,
+    error_code: Option<&str>,
+) -> desk_store::NewUsage {
+    let (cost_cny, price_as_of) = crate::usage::unit_cost(&task.model, demo, stored);
+    desk_store::NewUsage {
+        kind: desk_store::UsageKind::Image,
+        model: task.model.clone(),
+        conversation_id: None,
+        item_id: Some(task.id.clone()),
+        input_tokens: None,
+        output_tokens: None,
+        units: Some(stored),
+        unit: Some("images"),
+        latency_ms: u64::try_from(desk_store::now_ms().saturating_sub(task.created_at))
+            .unwrap_or(0),
+        status: match status {
+            "succeeded" => desk_store::UsageStatus::Ok,
+            "partial" => desk_store::UsageStatus::Partial,
+            _ => desk_store::UsageStatus::Failed,
+        },
+        error_code: error_code.map(str::to_owned),
+        cost_cny,
+        price_as_of,
+    }
+}
+
 impl Desk {
     /// Submits an image job and follows it to the end.
     pub async fn create_image(
@@ -84,6 +116,7 @@ impl Desk {
         };
         // Refuse bad jobs before anything is stored or spent.
         request.validate()?;
+        self.check_budget(connection.demo)?;
         let parameters = json!({ "size": job.size, "n": job.n, "seed": job.seed, "negativePrompt": job.negative_prompt }).to_string();
         let task = self
             .store()
@@ -101,6 +134,13 @@ impl Desk {
                     "failed",
                     Some((error.code.as_str(), &error.message)),
                 )?;
+                self.record_usage(image_usage(
+                    &task,
+                    connection.demo,
+                    0,
+                    "failed",
+                    Some(error.code.as_str()),
+                ));
                 return Err(error);
             }
         }
@@ -196,6 +236,13 @@ impl Desk {
             status,
             error.as_ref().map(|(c, m)| (c.as_str(), m.as_str())),
         )?;
+        self.record_usage(image_usage(
+            &task,
+            connection.demo,
+            stored,
+            status,
+            error.as_ref().map(|(c, _)| c.as_str()),
+        ));
         let view = self.image_task_view(id)?;
         on_progress(&view);
         Ok(view)

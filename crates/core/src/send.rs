@@ -62,6 +62,9 @@ pub struct SendOutcome {
     pub conversation_id: String,
     pub assistant_message_id: String,
     pub status: MessageStatus,
+    /// Present when this month's spending reached 80 % of the budget (or passed it, when the
+    /// budget only warns): the caller should tell the user. See [`crate::usage`].
+    pub budget: Option<crate::usage::BudgetStatus>,
 }
 
 fn title_from(prompt: &str) -> String {
@@ -112,6 +115,45 @@ fn to_store_usage(usage: bailian::Usage) -> Usage {
     }
 }
 
+/// The ledger row of one send: the final usage, the cost when the model has a price. A failure
+/// that reported no usage cost nothing; a cut reply without usage has an unknown cost.
+#[allow(clippy::too_many_arguments)]
+fn chat_usage(
+    model: &str,
+    demo: bool,
+    conversation_id: &str,
+    reply_id: &str,
+    usage: Option<Usage>,
+    latency: Duration,
+    status: MessageStatus,
+    error: Option<&DeskError>,
+) -> desk_store::NewUsage {
+    let (cost_cny, price_as_of) = match (usage, status) {
+        (Some(u), _) => crate::usage::token_cost(model, demo, u.input_tokens, u.output_tokens),
+        (None, MessageStatus::Failed) => crate::usage::token_cost(model, demo, 0, 0),
+        (None, _) => (None, None),
+    };
+    desk_store::NewUsage {
+        kind: desk_store::UsageKind::Chat,
+        model: model.to_owned(),
+        conversation_id: Some(conversation_id.to_owned()),
+        item_id: Some(reply_id.to_owned()),
+        input_tokens: usage.map(|u| u.input_tokens),
+        output_tokens: usage.map(|u| u.output_tokens),
+        units: None,
+        unit: None,
+        latency_ms: u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+        status: match status {
+            MessageStatus::Complete => desk_store::UsageStatus::Ok,
+            MessageStatus::Partial => desk_store::UsageStatus::Partial,
+            _ => desk_store::UsageStatus::Failed,
+        },
+        error_code: error.map(|e| e.code.as_str().to_owned()),
+        cost_cny,
+        price_as_of,
+    }
+}
+
 /// How a stream ended, before it is recorded.
 struct Ending {
     status: MessageStatus,
@@ -135,6 +177,8 @@ impl Desk {
             ));
         }
         let connection = self.connection()?;
+        // A spent budget that blocks refuses before anything is stored or sent.
+        self.check_budget(connection.demo)?;
 
         let (conversation_id, model, user_message, assistant_message, chat_history) = {
             let mut store = self.store();
@@ -195,7 +239,8 @@ impl Desk {
 
         let stop = self.register_stream(&reply_id);
         let host = host_of(connection.client.base_url());
-        let chat_request = ChatRequest::new(model, chat_history);
+        let chat_request = ChatRequest::new(model.clone(), chat_history);
+        let started = Instant::now();
         let mut text = String::new();
         let mut usage = None;
         let mut request_id = None;
@@ -288,6 +333,16 @@ impl Desk {
             stored_error.as_ref(),
             stored_request_id.as_deref(),
         )?;
+        self.record_usage(chat_usage(
+            &model,
+            connection.demo,
+            &conversation_id,
+            &reply_id,
+            usage,
+            started.elapsed(),
+            ending.status,
+            ending.error.as_ref(),
+        ));
         match &ending.error {
             Some(error) => {
                 tracing::warn!(reply = %reply_id, status = ?ending.status, code = error.code.as_str(), %error, "reply did not complete")
@@ -303,6 +358,7 @@ impl Desk {
             conversation_id,
             assistant_message_id: reply_id,
             status: ending.status,
+            budget: self.budget_notice(),
         };
         match ending.error {
             Some(error) if error.code != ErrorCode::Cancelled => Err(error),

@@ -137,8 +137,52 @@ fn audio_input(
 }
 
 impl Desk {
-    /// Reads `text` aloud, handing audio to `on_audio` as it arrives.
+    /// Reads `text` aloud, handing audio to `on_audio` as it arrives. Recorded in the usage
+    /// ledger (billed characters).
     pub async fn speak(
+        &self,
+        text: &str,
+        voice: Option<&str>,
+        format: &str,
+        on_audio: impl FnMut(&[u8]) + Send,
+    ) -> Result<SpeechSummary, DeskError> {
+        let started = std::time::Instant::now();
+        let result = self.speak_unrecorded(text, voice, format, on_audio).await;
+        let units = result.as_ref().map(|s| s.characters);
+        self.record_call(
+            desk_store::UsageKind::SpeechSynthesis,
+            DEFAULT_TTS_MODEL,
+            "characters",
+            started,
+            units,
+        );
+        result
+    }
+
+    /// Transcribes a local audio file, reporting each final sentence as it is recognised.
+    /// Recorded in the usage ledger (seconds of audio).
+    pub async fn transcribe_file(
+        &self,
+        path: &Path,
+        language_hints: Vec<String>,
+        on_sentence: impl FnMut(&Sentence) + Send,
+    ) -> Result<Transcript, DeskError> {
+        let started = std::time::Instant::now();
+        let result = self
+            .transcribe_unrecorded(path, language_hints, on_sentence)
+            .await;
+        let units = result.as_ref().map(|t| t.duration_seconds);
+        self.record_call(
+            desk_store::UsageKind::SpeechRecognition,
+            DEFAULT_ASR_MODEL,
+            "seconds",
+            started,
+            units,
+        );
+        result
+    }
+
+    async fn speak_unrecorded(
         &self,
         text: &str,
         voice: Option<&str>,
@@ -152,6 +196,7 @@ impl Desk {
             ));
         }
         let connection = self.connection()?;
+        self.check_budget(connection.demo)?;
         let request = TtsRequest {
             model: DEFAULT_TTS_MODEL.into(),
             voice: voice.unwrap_or(DEFAULT_VOICE).into(),
@@ -186,8 +231,7 @@ impl Desk {
         ))
     }
 
-    /// Transcribes a local audio file, reporting each final sentence as it is recognised.
-    pub async fn transcribe_file(
+    async fn transcribe_unrecorded(
         &self,
         path: &Path,
         language_hints: Vec<String>,
@@ -211,6 +255,7 @@ impl Desk {
             )));
         }
         let connection = self.connection()?;
+        self.check_budget(connection.demo)?;
         let request = AsrRequest {
             model: DEFAULT_ASR_MODEL.into(),
             format: input.format.clone(),

@@ -108,17 +108,20 @@ pub(crate) async fn completion(
     }]);
     let input_tokens = token_count(&prompt) + 3;
     let usage = |output: u64| json!({ "models": [{ "model_id": "qwen-plus", "input_tokens": input_tokens, "output_tokens": output }] });
-    let output = |text: &str, finish: &str, extras: bool| {
+    // Thoughts come with the first event, references with the last; a whole reply has both.
+    let output = |text: &str, finish: &str, with_thoughts: bool, with_references: bool| {
         let mut output = json!({ "text": text, "finish_reason": finish, "session_id": session_id });
-        if has_thoughts && extras {
+        if has_thoughts && with_thoughts {
             output["thoughts"] = thoughts.clone();
+        }
+        if has_thoughts && with_references {
             output["doc_references"] = references.clone();
         }
         output
     };
     let all = pieces(&text);
     if !stream {
-        let body = json!({ "output": output(&text, "stop", true), "usage": usage(all.len() as u64), "request_id": rid });
+        let body = json!({ "output": output(&text, "stop", true, true), "usage": usage(all.len() as u64), "request_id": rid });
         return json_response(200, &body, &rid, None);
     }
     let events: Vec<Value> = (0..=all.len())
@@ -129,9 +132,7 @@ pub(crate) async fn completion(
                 None if incremental => (String::new(), "stop"),
                 None => (all.concat(), "stop"),
             };
-            // Thoughts come first, references with the final event.
-            let extras = i == 0 || i == all.len();
-            json!({ "output": output(&text, finish, extras), "usage": usage((i as u64 + 1).min(all.len() as u64)), "request_id": rid })
+            json!({ "output": output(&text, finish, i == 0, i == all.len()), "usage": usage((i as u64 + 1).min(all.len() as u64)), "request_id": rid })
         })
         .collect();
     let (sink, response) = sse_response("text/event-stream;charset=UTF-8", &rid);

@@ -478,6 +478,24 @@ async fn native_surface(
     if !served_here {
         return native_error(400, "InvalidParameter", "Model not exist.", &rid, None);
     }
+    // `oss://` media from the upload policy resolve only with `X-DashScope-OssResourceResolve:
+    // enable` (reference §1.3, §2.5) and only if uploaded here. The message is the gateway's for
+    // an unusable media URL [INF].
+    let oss = crate::uploads::oss_urls(&body);
+    let resolve = headers
+        .get("x-dashscope-ossresourceresolve")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("enable"));
+    let resolvable = resolve && oss.iter().all(|u| shared.uploads.holds(u));
+    if !oss.is_empty() && !resolvable {
+        return native_error(
+            400,
+            "InvalidParameter",
+            "The provided URL does not appear to be valid. Ensure it is correctly formatted.",
+            &rid,
+            None,
+        );
+    }
     let input = body.get("input");
     let turns = match input.and_then(|i| i.get("messages")) {
         Some(list) => turns_of(Some(list)),
@@ -723,7 +741,7 @@ pub async fn compat(
         });
     let plan = match checked {
         Ok(plan) => plan,
-        Err(message) => return compat_error(400, "invalid_request_error", &message, &rid, None),
+        Err(message) => return compat_error(400, "InvalidParameter", &message, &rid, None),
     };
     let include_usage = body
         .pointer("/stream_options/include_usage")

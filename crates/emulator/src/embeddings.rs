@@ -199,9 +199,7 @@ pub(crate) async fn compat(
                 format!("The model `{model}` does not exist or you do not have access to it.");
             compat_error(404, "ModelNotFound", &message, &rid, None)
         }
-        Err((status, _, message)) => {
-            compat_error(status, "invalid_request_error", &message, &rid, None)
-        }
+        Err((status, _, message)) => compat_error(status, "InvalidParameter", &message, &rid, None),
     }
 }
 

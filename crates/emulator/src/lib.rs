@@ -11,6 +11,7 @@ mod reply;
 mod speech;
 mod tasks;
 mod tingwu;
+mod uploads;
 mod wire;
 
 use std::collections::{HashMap, VecDeque};
@@ -75,6 +76,7 @@ struct EmulatorState {
     tasks: tasks::Tasks,
     sessions: apps::Sessions,
     meetings: tingwu::Meetings,
+    uploads: uploads::Uploads,
 }
 
 #[derive(Debug, Clone)]
@@ -341,6 +343,12 @@ fn router(shared: Shared) -> Router {
             "/api/v1/services/aigc/multimodal-generation/generation",
             post(chat::multimodal),
         )
+        // SDK 1.x `TingWu.call` has no task group, task or function, so it posts to its
+        // `base_address` plus "/": pointed at this endpoint, that is the path with a slash.
+        .route(
+            "/api/v1/services/aigc/multimodal-generation/generation/",
+            post(chat::multimodal),
+        )
         .route("/api/v1/apps/{app_id}/completion", post(apps::completion))
         .route("/api/v1/models", get(native_models))
         .route(
@@ -363,6 +371,8 @@ fn router(shared: Shared) -> Router {
         .route("/api/v1/tasks/{task_id}", get(tasks::get_task))
         .route("/api/v1/tasks/{task_id}/cancel", post(tasks::cancel_task))
         .route("/emulator/files/{name}", get(tasks::file))
+        .route("/api/v1/uploads", get(uploads::policy))
+        .route("/emulator/oss", post(uploads::upload))
         .route("/api-ws/v1/inference", get(speech::inference))
         .route("/compatible-mode/v1/chat/completions", post(chat::compat))
         .route("/compatible-mode/v1/models", get(compat_models))
@@ -403,6 +413,7 @@ impl RunningEmulator {
             tasks: tasks::Tasks::default(),
             sessions: apps::Sessions::default(),
             meetings: tingwu::Meetings::default(),
+            uploads: uploads::Uploads::default(),
         }));
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = router(shared.clone());

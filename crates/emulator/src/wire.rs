@@ -149,6 +149,12 @@ pub fn compat_error_body(status: u16, code: &str, message: &str, request_id: &st
             "Incorrect API key provided. For details, see: https://help.aliyun.com/zh/model-studio/error-code#apikey-error",
         ),
         404 if code == "ModelNotFound" => ("model_not_found", "invalid_request_error", message),
+        // A refused parameter is `invalid_parameter_error` of type `invalid_request_error` in
+        // compatible mode, e.g. for `enable_thinking` on a non-stream call (public 2025 error
+        // reports from qwen3 / qwen-plus users; reference §3 lists the shape, not this code).
+        _ if code == "InvalidParameter" => {
+            ("invalid_parameter_error", "invalid_request_error", message)
+        }
         // Compatible mode spells moderation failures in snake case (reference §3).
         _ if code == "DataInspectionFailed" => {
             ("data_inspection_failed", "data_inspection_failed", message)

@@ -11,9 +11,11 @@
 
 mod backup;
 mod images;
+mod import;
 mod migrations;
 mod oplog;
 mod search;
+mod usage;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -29,10 +31,15 @@ pub use desk_domain::{
     Usage,
 };
 pub use images::{ImageTask, StoredImage};
+pub use import::{ImportCounts, ImportedConversation};
 #[doc(hidden)]
 pub use migrations::{MIGRATIONS, Migration};
 pub use oplog::ApplyReport;
 pub use search::{FALLBACK_SCAN_ROWS, HIGHLIGHT_END, HIGHLIGHT_START, SearchHit};
+pub use usage::{
+    NewUsage, SETTING_BUDGET_AT_LIMIT, SETTING_BUDGET_MONTHLY_CNY, UsageGroup, UsageKind,
+    UsageRecord, UsageStatus, UsageTotal,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

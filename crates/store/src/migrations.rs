@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_images",
         sql: include_str!("../migrations/0004_images.sql"),
     },
+    Migration {
+        name: "0005_usage",
+        sql: include_str!("../migrations/0005_usage.sql"),
+    },
 ];
 
 /// Why a step failed, before the caller decides what that means for the user's data.

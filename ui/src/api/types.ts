@@ -33,6 +33,10 @@ export const ERROR_CODES = [
   'content_blocked',
   'storage',
   'demo_unavailable',
+  'key_store_unavailable',
+  'key_file_locked',
+  'budget_exceeded',
+  'invalid_import',
   'internal',
 ] as const;
 

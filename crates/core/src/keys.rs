@@ -1,0 +1,179 @@
+//! API keys set from the app or the CLI, kept in the vault (`desk-vault`) per region or workspace.
+//! The environment (`DASHSCOPE_API_KEY`) still wins, so scripts work exactly as before.
+
+use std::sync::Arc;
+
+use bailian::ApiKey;
+pub use desk_vault::Secret;
+use desk_vault::{CredentialStore, Slot, StoreKind, VaultError};
+use serde::Serialize;
+
+use crate::config::{ENV_API_KEY, ENV_KEY_FILE_PASSWORD, VaultSetting};
+use crate::desk::Desk;
+use crate::error::{DeskError, ErrorCode};
+
+/// The credential store a `Desk` opened, or why it could not.
+#[derive(Debug)]
+pub(crate) struct Keys {
+    store: Result<Arc<dyn CredentialStore>, DeskError>,
+}
+
+impl Keys {
+    pub(crate) fn open(setting: &VaultSetting) -> Self {
+        let choice = match setting {
+            VaultSetting::None => {
+                return Self {
+                    store: Err(DeskError::new(
+                        ErrorCode::KeyStoreUnavailable,
+                        format!("no credential store is configured; set {ENV_API_KEY}"),
+                    )),
+                };
+            }
+            VaultSetting::Os => desk_vault::StoreChoice::Os,
+            VaultSetting::Keyutils => desk_vault::StoreChoice::Keyutils,
+            VaultSetting::Memory => desk_vault::StoreChoice::Memory,
+            VaultSetting::File { path, password } => match password {
+                Some(password) => desk_vault::StoreChoice::File {
+                    path: path.clone(),
+                    password: password.clone(),
+                },
+                None => {
+                    return Self {
+                        store: Err(DeskError::new(
+                            ErrorCode::KeyFileLocked,
+                            format!(
+                                "the key file {} needs its password in {ENV_KEY_FILE_PASSWORD}",
+                                path.display()
+                            ),
+                        )),
+                    };
+                }
+            },
+        };
+        let store = desk_vault::open(choice).map_err(desk_error);
+        if let Err(error) = &store {
+            tracing::info!(code = error.code.as_str(), %error, "no credential store");
+        }
+        Self { store }
+    }
+
+    fn store(&self) -> Result<&Arc<dyn CredentialStore>, DeskError> {
+        self.store.as_ref().map_err(Clone::clone)
+    }
+
+    /// The key kept for `slot`, if the store can be read; a failure is logged, not fatal.
+    pub(crate) fn key(&self, slot: &str) -> Option<ApiKey> {
+        let found = Slot::parse(slot)
+            .map_err(desk_error)
+            .and_then(|slot| self.store()?.get(&slot).map_err(desk_error));
+        match found {
+            Ok(key) => key.and_then(|k| ApiKey::new(k.expose())),
+            Err(error) => {
+                tracing::warn!(code = error.code.as_str(), %error, "cannot read the stored key");
+                None
+            }
+        }
+    }
+}
+
+pub(crate) fn desk_error(error: VaultError) -> DeskError {
+    let code = match &error {
+        VaultError::EmptyKey | VaultError::InvalidSlot(_) => ErrorCode::BadRequest,
+        VaultError::Unavailable { .. } => ErrorCode::KeyStoreUnavailable,
+        VaultError::WrongPassword(_) | VaultError::BadKeyFile { .. } => ErrorCode::KeyFileLocked,
+        VaultError::Store { .. } | VaultError::Io { .. } => ErrorCode::Storage,
+    };
+    DeskError::new(code, error.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySource {
+    /// `DASHSCOPE_API_KEY`: it wins over a stored key.
+    Environment,
+    Vault,
+    None,
+}
+
+/// What the app may show about the key in use: never the key, only its masked label.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyStatus {
+    /// The slot of the configured region or workspace.
+    pub slot: String,
+    pub source: KeySource,
+    pub configured: bool,
+    /// `sk-…a1b2`.
+    pub label: Option<String>,
+    /// The store keys are kept in, when one is available.
+    pub store: Option<StoreKind>,
+    /// Why no store is available, when none is.
+    pub store_error: Option<DeskError>,
+}
+
+impl Desk {
+    /// Keeps `key` (trimmed; an empty key is refused) for `slot`; when `slot` is the configured one
+    /// and the environment sets no key, the app goes live with it at once.
+    pub fn set_api_key(&self, slot: &str, key: &str) -> Result<ApiKeyStatus, DeskError> {
+        let slot = Slot::parse(slot).map_err(desk_error)?;
+        let secret = Secret::new(key).map_err(desk_error)?;
+        self.keys()
+            .store()?
+            .set(&slot, &secret)
+            .map_err(desk_error)?;
+        tracing::info!(slot = %slot, label = %secret.label(), "API key stored");
+        if slot.as_str() == self.config().key_slot && self.config().api_key.is_none() {
+            let key = ApiKey::new(secret.expose())
+                .ok_or_else(|| DeskError::new(ErrorCode::BadRequest, "the API key is empty"))?;
+            self.use_key(Some(key))?;
+        }
+        Ok(self.api_key_status())
+    }
+
+    /// Forgets the key of `slot`; when it was the one in use, the app needs setup again.
+    pub fn remove_api_key(&self, slot: &str) -> Result<bool, DeskError> {
+        let slot = Slot::parse(slot).map_err(desk_error)?;
+        let removed = self.keys().store()?.remove(&slot).map_err(desk_error)?;
+        tracing::info!(slot = %slot, removed, "API key removed");
+        if removed && slot.as_str() == self.config().key_slot && self.config().api_key.is_none() {
+            self.use_key(None)?;
+        }
+        Ok(removed)
+    }
+
+    /// The key of the configured region or workspace, masked.
+    pub fn api_key_status(&self) -> ApiKeyStatus {
+        let slot = self.config().key_slot.clone();
+        let (store, store_error) = match self.keys().store() {
+            Ok(store) => (Some(store.kind()), None),
+            Err(error) => (None, Some(error)),
+        };
+        if let Some(key) = &self.config().api_key {
+            return ApiKeyStatus {
+                slot,
+                source: KeySource::Environment,
+                configured: true,
+                label: Some(desk_vault::mask(key.expose())),
+                store,
+                store_error,
+            };
+        }
+        let stored = self.keys().store().ok().and_then(|s| {
+            Slot::parse(&slot)
+                .ok()
+                .and_then(|sl| s.get(&sl).ok().flatten())
+        });
+        ApiKeyStatus {
+            source: if stored.is_some() {
+                KeySource::Vault
+            } else {
+                KeySource::None
+            },
+            configured: stored.is_some(),
+            label: stored.map(|k| k.label()),
+            slot,
+            store,
+            store_error,
+        }
+    }
+}
