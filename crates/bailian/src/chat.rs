@@ -37,6 +37,9 @@ pub struct ChatMessage {
     pub tool_calls: Vec<ToolCall>,
     /// On a tool turn: which call this answers.
     pub tool_call_id: Option<String>,
+    /// On a last assistant turn: a prefix the model should continue ("partial mode"), used to
+    /// resume a reply that was cut off.
+    pub partial: bool,
 }
 
 impl ChatMessage {
@@ -92,6 +95,9 @@ impl ChatMessage {
         if let Some(id) = &self.tool_call_id {
             message.insert("tool_call_id".into(), json!(id));
         }
+        if self.partial {
+            message.insert("partial".into(), json!(true));
+        }
         Value::Object(message)
     }
 
@@ -120,6 +126,9 @@ impl ChatMessage {
         }
         if let Some(id) = &self.tool_call_id {
             message.insert("tool_call_id".into(), json!(id));
+        }
+        if self.partial {
+            message.insert("partial".into(), json!(true));
         }
         Value::Object(message)
     }

@@ -41,6 +41,11 @@ pub enum StreamUpdate {
         user_message: Box<Message>,
         assistant_message: Box<Message>,
     },
+    /// A cut reply is being continued in place; deltas append to its text.
+    Resumed {
+        conversation_id: String,
+        assistant_message: Box<Message>,
+    },
     /// Text added to the reply.
     Delta { text: String },
     /// The request failed before any text and will be tried again.
@@ -154,6 +159,17 @@ fn chat_usage(
     }
 }
 
+/// A reply about to stream: where it goes and what it starts from.
+struct Reply {
+    connection: crate::desk::Connection,
+    conversation_id: String,
+    reply_id: String,
+    model: String,
+    request: ChatRequest,
+    /// Text the stored message already holds (empty for a new reply).
+    text: String,
+}
+
 /// How a stream ended, before it is recorded.
 struct Ending {
     status: MessageStatus,
@@ -237,11 +253,106 @@ impl Desk {
             assistant_message: Box::new(assistant_message),
         });
 
+        let chat_request = ChatRequest::new(model.clone(), chat_history);
+        self.stream_reply(
+            Reply {
+                connection,
+                conversation_id,
+                reply_id,
+                model,
+                request: chat_request,
+                text: String::new(),
+            },
+            on_update,
+        )
+        .await
+    }
+
+    /// Continues a reply that was cut off (a broken stream, a stop, a crash), in the same message:
+    /// the request carries the text so far as a `partial` assistant turn, so the model writes on
+    /// from where it stopped instead of starting again.
+    pub async fn continue_reply(
+        &self,
+        assistant_message_id: &str,
+        mut on_update: impl FnMut(StreamUpdate) + Send,
+    ) -> Result<SendOutcome, DeskError> {
+        let connection = self.connection()?;
+        self.check_budget(connection.demo)?;
+        let (reply, history) = {
+            let store = self.store();
+            let reply = store.message(assistant_message_id).map_err(|_| {
+                DeskError::new(
+                    ErrorCode::BadRequest,
+                    format!("message {assistant_message_id} does not exist"),
+                )
+            })?;
+            if reply.role != MessageRole::Assistant
+                || reply.status != MessageStatus::Partial
+                || reply.content.is_empty()
+            {
+                return Err(DeskError::new(
+                    ErrorCode::BadRequest,
+                    "only a reply that was cut off, with some text, can be continued; regenerate it instead",
+                ));
+            }
+            let before: Vec<Message> = store
+                .messages(&reply.conversation_id)?
+                .into_iter()
+                .take_while(|m| m.id != reply.id)
+                .collect();
+            let reopened = store.reopen_for_continuation(&reply.id)?;
+            (reopened, history(&before))
+        };
+        let mut messages = history;
+        messages.push(ChatMessage {
+            partial: true,
+            ..ChatMessage::new(Role::Assistant, reply.content.clone())
+        });
+        let model = reply
+            .model
+            .clone()
+            .unwrap_or_else(|| self.config().default_model.clone());
+        tracing::info!(reply = %reply.id, chars = reply.content.len(), "continuing a cut reply");
+        let conversation_id = reply.conversation_id.clone();
+        let text = reply.content.clone();
+        let reply_id = reply.id.clone();
+        on_update(StreamUpdate::Resumed {
+            conversation_id: conversation_id.clone(),
+            assistant_message: Box::new(reply),
+        });
+        self.stream_reply(
+            Reply {
+                connection,
+                conversation_id,
+                reply_id,
+                model: model.clone(),
+                request: ChatRequest::new(model, messages),
+                text,
+            },
+            on_update,
+        )
+        .await
+    }
+
+    /// Streams `reply.request` into the stored message `reply.reply_id`, which already holds
+    /// `reply.text`; records how it ended.
+    async fn stream_reply(
+        &self,
+        reply: Reply,
+        mut on_update: impl FnMut(StreamUpdate) + Send,
+    ) -> Result<SendOutcome, DeskError> {
+        let Reply {
+            connection,
+            conversation_id,
+            reply_id,
+            model,
+            request: chat_request,
+            text: initial,
+        } = reply;
         let stop = self.register_stream(&reply_id);
         let host = host_of(connection.client.base_url());
-        let chat_request = ChatRequest::new(model.clone(), chat_history);
         let started = Instant::now();
-        let mut text = String::new();
+        let mut text = initial;
         let mut usage = None;
         let mut request_id = None;
 
@@ -257,15 +368,24 @@ impl Desk {
                 () = stop.notified() => None,
             };
             match opened {
+                // A continued reply keeps its earlier text, so it stays partial rather than failed.
                 None => Ending {
-                    status: MessageStatus::Failed,
+                    status: if text.is_empty() {
+                        MessageStatus::Failed
+                    } else {
+                        MessageStatus::Partial
+                    },
                     error: Some(DeskError::new(
                         ErrorCode::Cancelled,
                         "stopped before the reply began",
                     )),
                 },
                 Some(Err(error)) => Ending {
-                    status: MessageStatus::Failed,
+                    status: if text.is_empty() {
+                        MessageStatus::Failed
+                    } else {
+                        MessageStatus::Partial
+                    },
                     error: Some(DeskError::from(error).at_host(host.as_deref())),
                 },
                 Some(Ok(mut stream)) => {

@@ -353,3 +353,57 @@ async fn the_offline_demo_answers_and_labels_its_replies() {
         .clone();
     assert!(reply.demo, "a demo reply is marked as such in the store");
 }
+
+#[tokio::test]
+async fn a_cut_reply_is_continued_in_place_not_restarted() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    emulator.push_fault("cut_after=6", 1).expect("fault");
+    let home = tempfile::tempdir().expect("tempdir");
+    let desk = Desk::open(config(home.path(), Some(emulator.base_url()))).expect("open");
+    let (cut, _) = send(&desk, ask("Hello there", None)).await;
+    assert_eq!(cut.expect_err("cut").code, ErrorCode::StreamInterrupted);
+    let conversation_id = desk.list_conversations().expect("list")[0].id.clone();
+    let reply_id = desk.conversation(&conversation_id).expect("view").messages[1]
+        .id
+        .clone();
+    let full = reply_text("qwen-plus", 1, "Hello there");
+    let kept: String = pieces(&full)[..6].concat();
+
+    let mut updates = Vec::new();
+    let outcome = desk
+        .continue_reply(&reply_id, |u| updates.push(u))
+        .await
+        .expect("continued");
+    assert_eq!(
+        (outcome.assistant_message_id.as_str(), outcome.status),
+        (reply_id.as_str(), MessageStatus::Complete)
+    );
+    assert!(matches!(
+        updates.first(),
+        Some(StreamUpdate::Resumed { .. })
+    ));
+    assert_eq!(
+        deltas(&updates),
+        full[kept.len()..],
+        "only the rest of the answer streams"
+    );
+    let view = desk.conversation(&conversation_id).expect("view");
+    assert_eq!(
+        view.messages.len(),
+        2,
+        "continued in the same message, no new turn"
+    );
+    assert_eq!(
+        (view.messages[1].content.as_str(), view.messages[1].status),
+        (full.as_str(), MessageStatus::Complete)
+    );
+    assert!(view.messages[1].error.is_none());
+
+    // The request carried the cut text as a partial assistant turn.
+    assert_eq!(emulator.requests().len(), 2);
+    let again = desk
+        .continue_reply(&reply_id, |_| {})
+        .await
+        .expect_err("a complete reply cannot be continued");
+    assert_eq!(again.code, ErrorCode::BadRequest);
+}

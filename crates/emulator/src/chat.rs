@@ -38,6 +38,8 @@ struct Turn {
     role: String,
     text: String,
     media: usize,
+    /// A last assistant turn marked `partial: true`: a prefix to continue.
+    partial: bool,
 }
 
 /// One step of the reply; each is one stream event and one output token.
@@ -229,7 +231,13 @@ fn turns_of(value: Option<&Value>) -> Option<Vec<Turn>> {
                 Some(Value::Null) | None => (String::new(), 0),
                 _ => return None,
             };
-            Some(Turn { role, text, media })
+            let partial = m.get("partial").and_then(Value::as_bool).unwrap_or(false);
+            Some(Turn {
+                role,
+                text,
+                media,
+                partial,
+            })
         })
         .collect()
 }
@@ -320,6 +328,15 @@ fn plan(model: &str, turns: &[Turn], options: &Options) -> Result<Plan, String> 
     }
     if options.json_output {
         answer = json!({ "answer": answer }).to_string();
+    }
+    // Partial mode: the model continues the given prefix of its answer rather than restarting.
+    if let Some(prefix) = turns
+        .last()
+        .filter(|t| t.role == "assistant" && t.partial)
+        .map(|t| t.text.as_str())
+        && let Some(rest) = answer.strip_prefix(prefix)
+    {
+        answer = rest.to_owned();
     }
     let mut finish = "stop";
     if let Some(cut) = options
@@ -507,6 +524,7 @@ async fn native_surface(
                     role: "user".into(),
                     text: p.to_owned(),
                     media: 0,
+                    partial: false,
                 }]
             }),
     };

@@ -505,6 +505,24 @@ impl Store {
         Ok(())
     }
 
+    /// Makes a cut (`partial`) reply stream again, keeping its text, so a continuation appends to
+    /// it. Local state like `save_streaming_text`, not an op: the finish that follows is the op,
+    /// and a crash meanwhile is recovered to `partial` as at any start.
+    pub fn reopen_for_continuation(&self, message_id: &str) -> Result<Message> {
+        let changed = self.conn.execute(
+            "UPDATE messages SET status = 'streaming', error_code = NULL, error_message = NULL, updated_at = ?2 \
+             WHERE id = ?1 AND role = 'assistant' AND status = 'partial'",
+            params![message_id, now_ms()],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "partial reply",
+                id: message_id.to_owned(),
+            });
+        }
+        self.message(message_id)
+    }
+
     /// Records how a reply ended: its final text, status, usage and error.
     pub fn finish_message(
         &self,
