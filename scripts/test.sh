@@ -24,10 +24,11 @@ step "ui build (tsc + vite)" npm run build --workspace ui
 step "ui lint" npm run lint --workspace ui
 step "ui unit tests" npm run test --workspace ui
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
-# Same features as the app binary below, so that build reuses these artifacts instead of rebuilding Tauri.
+# The app's own tests (src-tauri/tests) make this build the real app binary, with the UI embedded
+# (custom-protocol); the end-to-end journeys below drive that very binary. Building it separately
+# would resolve features differently from this test build and recompile much of the tree.
 step "rust tests" cargo test --workspace --locked --features bailian-desk-app/custom-protocol
 step "official SDKs vs the emulator" bash tests/fidelity/run.sh
-step "app binary" cargo build -p bailian-desk-app --features custom-protocol --locked
 step "end-to-end (real app, Xvfb)" xvfb-run -a -s "-screen 0 1280x800x24" node tests/e2e/app.e2e.mjs
 
 echo "all checks passed in $(($(date +%s) - started)) s"
