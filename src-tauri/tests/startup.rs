@@ -20,10 +20,16 @@ fn app(home: &std::path::Path) -> Command {
 #[test]
 fn a_bad_region_stops_the_app_with_a_clear_message() {
     let home = tempfile::tempdir().expect("tempdir");
-    let out = app(home.path()).env("BAILIAN_REGION", "moon-1").output().expect("run the app");
+    let out = app(home.path())
+        .env("BAILIAN_REGION", "moon-1")
+        .output()
+        .expect("run the app");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("Bailian Desk cannot start") && stderr.contains("BAILIAN_REGION"), "{stderr}");
+    assert!(
+        stderr.contains("Bailian Desk cannot start") && stderr.contains("BAILIAN_REGION"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -36,5 +42,9 @@ fn a_damaged_database_is_reported_and_kept_not_replaced() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("Bailian Desk cannot start"), "{stderr}");
-    assert_eq!(std::fs::read(&database).expect("still there"), garbage, "the damaged file is left as it was");
+    assert_eq!(
+        std::fs::read(&database).expect("still there"),
+        garbage,
+        "the damaged file is left as it was"
+    );
 }

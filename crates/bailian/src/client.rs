@@ -421,7 +421,12 @@ impl Client {
         request.validate()?;
         let (path, body) = request.wire();
         let url = format!("{}{path}", self.base_url);
-        // Submitting twice could create two paid tasks: only a refusal (429, nothing created) is retried.
+        self.submit_task(&url, &body).await
+    }
+
+    /// Submits an asynchronous task. Submitting twice could create two paid tasks, so only a
+    /// refusal (429: nothing was created) is retried.
+    pub(crate) async fn submit_task(&self, url: &str, body: &Value) -> Result<TaskState> {
         let refused = |e: &Error| {
             e.api()
                 .is_some_and(|api| api.status == 429 && api.is_retryable())
@@ -432,12 +437,12 @@ impl Client {
             || async {
                 let builder = self
                     .http
-                    .post(&url)
+                    .post(url)
                     .header(CONTENT_TYPE, "application/json")
                     .header("X-DashScope-Async", "enable")
-                    .json(&body);
-                let response = self.send(builder, &url).await?;
-                self.task_body(response, &url).await
+                    .json(body);
+                let response = self.send(builder, url).await?;
+                self.task_body(response, url).await
             },
         )
         .await
@@ -549,7 +554,11 @@ impl Client {
         Ok(bytes)
     }
 
-    async fn task_body(&self, response: reqwest::Response, url: &str) -> Result<TaskState> {
+    pub(crate) async fn task_body(
+        &self,
+        response: reqwest::Response,
+        url: &str,
+    ) -> Result<TaskState> {
         let text = self.read_body(response, url).await?;
         let value: Value =
             serde_json::from_str(&text).map_err(|e| Error::Protocol(format!("task body: {e}")))?;

@@ -12,7 +12,7 @@ pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 
 /// The MIME type of an image DashScope's vision models accept, from its first bytes (the
 /// extension can lie).
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
+pub fn sniff_image_mime(bytes: &[u8]) -> Option<&'static str> {
     match bytes {
         [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
         [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
@@ -57,7 +57,7 @@ pub fn image_bytes_data_uri(bytes: &[u8]) -> Result<String> {
             MAX_IMAGE_BYTES / (1024 * 1024)
         )));
     }
-    let mime = sniff(bytes)
+    let mime = sniff_image_mime(bytes)
         .ok_or_else(|| Error::InvalidRequest("not a PNG, JPEG, WebP, BMP or GIF image".into()))?;
     Ok(format!(
         "data:{mime};base64,{}",

@@ -47,28 +47,7 @@ impl Client {
         }
         let body = json!({ "model": model, "input": { "file_urls": file_urls }, "parameters": parameters });
         let url = format!("{}{PATH}", self.base_url());
-        let refused = |e: &Error| {
-            e.api()
-                .is_some_and(|api| api.status == 429 && api.is_retryable())
-        };
-        self.with_retries_if(
-            |_| {},
-            refused,
-            || async {
-                let builder = self
-                    .http()
-                    .post(&url)
-                    .header("X-DashScope-Async", "enable")
-                    .json(&body);
-                let response = self.send(builder, &url).await?;
-                let text = self.read_body(response, &url).await?;
-                let value: Value = serde_json::from_str(&text)
-                    .map_err(|e| Error::Protocol(format!("task body: {e}")))?;
-                TaskState::from_body(&value)
-                    .ok_or_else(|| Error::Protocol(format!("not a task body: {text}")))
-            },
-        )
-        .await
+        self.submit_task(&url, &body).await
     }
 
     /// Fetches and reads one `transcription_url` document (no API key is sent to it).

@@ -33,29 +33,6 @@ pub struct ImageTaskView {
     pub images: Vec<StoredImage>,
 }
 
-fn sniff_mime(bytes: &[u8]) -> &'static str {
-    match bytes {
-        [0x89, b'P', b'N', b'G', ..] => "image/png",
-        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
-        [
-            b'R',
-            b'I',
-            b'F',
-            b'F',
-            _,
-            _,
-            _,
-            _,
-            b'W',
-            b'E',
-            b'B',
-            b'P',
-            ..,
-        ] => "image/webp",
-        _ => "application/octet-stream",
-    }
-}
-
 /// The ledger row of one image task: the images stored, priced per image by the registry. The
 /// latency is the task's whole life, from the submit to the last download.
 fn image_usage(
@@ -192,7 +169,8 @@ impl Desk {
                                 position,
                                 url,
                                 actual_prompt.as_deref(),
-                                sniff_mime(&bytes),
+                                bailian::media::sniff_image_mime(&bytes)
+                                    .unwrap_or("application/octet-stream"),
                                 &bytes,
                             )?;
                             stored += 1;
