@@ -118,6 +118,8 @@ enum Command {
     Export(ledger::ExportArgs),
     /// Import a JSON export: adds what is missing, never overwrites.
     Import(ledger::ImportArgs),
+    /// Continue a reply that was cut off (its message id from `conversations show`).
+    Continue { message_id: String },
     /// Read the stored conversations.
     Conversations {
         #[command(subcommand)]
@@ -212,6 +214,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             conversation,
             prompt,
         } => chat(&desk, model, conversation, prompt).await,
+        Command::Continue { message_id } => continue_reply(&desk, &message_id).await,
         Command::Embed {
             model,
             dimension,
@@ -473,59 +476,84 @@ async fn chat(
     conversation: Option<String>,
     prompt: Vec<String>,
 ) -> Result<(), Failure> {
-    let prompt = read_argument_text(prompt)?;
-    let mut stdout = std::io::stdout();
-    let mut write_failed = None;
+    let request = SendRequest {
+        conversation_id: conversation,
+        prompt: read_argument_text(prompt)?,
+        model,
+    };
+    let mut printer = StreamPrinter::default();
     let result = desk
-        .send_message(
-            SendRequest {
-                conversation_id: conversation,
-                prompt,
-                model,
-            },
-            |update| match update {
-                StreamUpdate::Delta { text } => {
-                    if let Err(e) = stdout
-                        .write_all(text.as_bytes())
-                        .and_then(|()| stdout.flush())
-                    {
-                        write_failed.get_or_insert(e);
-                    }
-                }
-                StreamUpdate::Retrying {
-                    attempt,
-                    delay_ms,
-                    reason,
-                } => {
-                    eprintln!("retrying (attempt {attempt}) in {delay_ms} ms: {reason}");
-                }
-                StreamUpdate::Started {
-                    conversation_id, ..
-                } => {
-                    tracing::debug!(%conversation_id, "prompt stored");
-                }
-                StreamUpdate::Finished { .. } => {}
-            },
-        )
+        .send_message(request, |update| printer.show(update))
         .await;
-    // End the streamed text with a newline even when it broke off, so the error starts a line.
-    let _ = writeln!(stdout);
-    if let Some(error) = write_failed {
-        return Err(anyhow::Error::new(error)
-            .context("writing the reply to stdout")
-            .into());
-    }
-    match result {
-        Ok(outcome) => {
-            eprintln!("conversation {}", outcome.conversation_id);
-            if let Some(budget) = &outcome.budget {
-                eprintln!("warning: {}", ledger::describe(budget));
+    printer.finish(result)
+}
+
+/// `bailian-desk continue MESSAGE_ID`: the rest of a reply that was cut off.
+async fn continue_reply(desk: &Desk, message_id: &str) -> Result<(), Failure> {
+    let mut printer = StreamPrinter::default();
+    let result = desk
+        .continue_reply(message_id, |update| printer.show(update))
+        .await;
+    printer.finish(result)
+}
+
+/// Streams a reply's text to stdout as it arrives, with retries on stderr.
+#[derive(Default)]
+struct StreamPrinter {
+    write_failed: Option<std::io::Error>,
+}
+
+impl StreamPrinter {
+    fn show(&mut self, update: StreamUpdate) {
+        match update {
+            StreamUpdate::Delta { text } => {
+                let mut stdout = std::io::stdout();
+                if let Err(e) = stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stdout.flush())
+                {
+                    self.write_failed.get_or_insert(e);
+                }
             }
-            Ok(())
+            StreamUpdate::Retrying {
+                attempt,
+                delay_ms,
+                reason,
+            } => {
+                eprintln!("retrying (attempt {attempt}) in {delay_ms} ms: {reason}");
+            }
+            StreamUpdate::Started {
+                conversation_id, ..
+            }
+            | StreamUpdate::Resumed {
+                conversation_id, ..
+            } => {
+                tracing::debug!(%conversation_id, "reply started");
+            }
+            StreamUpdate::Finished { .. } => {}
         }
-        Err(error) => {
-            report(&error);
-            Err(Failure::Reported(Reported))
+    }
+
+    fn finish(self, result: Result<desk_core::SendOutcome, DeskError>) -> Result<(), Failure> {
+        // End the streamed text with a newline even when it broke off, so the error starts a line.
+        let _ = writeln!(std::io::stdout());
+        if let Some(error) = self.write_failed {
+            return Err(anyhow::Error::new(error)
+                .context("writing the reply to stdout")
+                .into());
+        }
+        match result {
+            Ok(outcome) => {
+                eprintln!("conversation {}", outcome.conversation_id);
+                if let Some(budget) = &outcome.budget {
+                    eprintln!("warning: {}", ledger::describe(budget));
+                }
+                Ok(())
+            }
+            Err(error) => {
+                report(&error);
+                Err(Failure::Reported(Reported))
+            }
         }
     }
 }

@@ -602,3 +602,47 @@ async fn bad_import_files_fail_clearly_and_store_nothing() {
     let missing = fresh.run(&["import", "/nonexistent/file.json"], None).await;
     assert!(!missing.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn continue_finishes_a_cut_reply() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    emulator.push_fault("cut_after=4", 1).expect("fault");
+    let env = Env::new(emulator.base_url());
+    let cut = env
+        .run(&["chat", "Hello", "there"], Some(DEFAULT_API_KEY))
+        .await;
+    assert!(!cut.status.success());
+    let list: Value = serde_json::from_str(&stdout(
+        &env.run(&["conversations", "list", "--json"], None).await,
+    ))
+    .expect("json");
+    let id = list[0]["id"].as_str().expect("id").to_owned();
+    let view: Value = serde_json::from_str(&stdout(
+        &env.run(&["conversations", "show", &id, "--json"], None)
+            .await,
+    ))
+    .expect("json");
+    let reply_id = view["messages"][1]["id"]
+        .as_str()
+        .expect("reply id")
+        .to_owned();
+    assert_eq!(view["messages"][1]["status"], "partial");
+    let out = env
+        .run(&["continue", &reply_id], Some(DEFAULT_API_KEY))
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let view: Value = serde_json::from_str(&stdout(
+        &env.run(&["conversations", "show", &id, "--json"], None)
+            .await,
+    ))
+    .expect("json");
+    assert_eq!(view["messages"][1]["status"], "complete");
+    assert_eq!(
+        view["messages"][1]["content"],
+        reply_text("qwen-plus", 1, "Hello there")
+    );
+    assert!(
+        reply_text("qwen-plus", 1, "Hello there").ends_with(stdout(&out).trim_end()),
+        "only the rest was printed"
+    );
+}
