@@ -78,6 +78,10 @@ async function openApp(env) {
   const stopDriver = () => driver.kill();
   cleanups.push(stopDriver);
   await waitForPort(port, 15000);
+  // tauri-driver proxies to WebKitWebDriver on the native port; a session requested before that
+  // one listens fails its first connection (webdriverio then retries). Wait for it too, but do
+  // not insist: a driver that starts it lazily is still served by the retry.
+  await waitForPort(nativePort, 5000).catch(() => {});
   const browser = await remote({
     hostname: '127.0.0.1',
     port,
