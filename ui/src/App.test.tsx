@@ -15,6 +15,7 @@ const demoStatus: AppStatus = {
   defaultModel: 'qwen-plus',
   models: ['qwen-plus', 'qwen-turbo'],
   dataDir: '/tmp/desk',
+  backupProblem: null,
 };
 
 function deskError(code: DeskError['code'], message = 'backend says no'): DeskError {

@@ -120,6 +120,31 @@ enum Command {
     Import(ledger::ImportArgs),
     /// Continue a reply that was cut off (its message id from `conversations show`).
     Continue { message_id: String },
+    /// Search every message (Chinese and English); matches are marked with [[ ]].
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Back up the history now, into <data dir>/backups.
+    Backup {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the backups, newest first.
+    Backups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup; the current state is saved as a backup first, and the replaced file kept.
+    Restore {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Read the stored conversations.
     Conversations {
         #[command(subcommand)]
@@ -203,6 +228,28 @@ fn report(error: &DeskError) {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
+    // Restoring replaces the database file, so it happens before anything opens it.
+    if let Command::Restore { file, json } = &cli.command {
+        let report = desk_core::backups::restore(&DeskConfig::from_env()?, file)?;
+        if *json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).context("writing JSON")?
+            );
+        } else {
+            if let Some(snapshot) = &report.snapshot {
+                eprintln!(
+                    "the state before the restore was saved as {}",
+                    snapshot.display()
+                );
+            }
+            if let Some(aside) = &report.replaced_file {
+                eprintln!("the replaced database file is kept at {}", aside.display());
+            }
+            println!("restored {}", file.display());
+        }
+        return Ok(());
+    }
     let desk = Desk::open(DeskConfig::from_env()?)?;
     if cli.demo {
         desk.start_demo().await?;
@@ -215,6 +262,55 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             prompt,
         } => chat(&desk, model, conversation, prompt).await,
         Command::Continue { message_id } => continue_reply(&desk, &message_id).await,
+        Command::Search { query, limit, json } => {
+            let hits = desk.search(&query.join(" "), limit)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&hits).context("writing JSON")?
+                );
+            } else {
+                for hit in hits {
+                    let snippet = hit
+                        .snippet
+                        .replace(desk_core::HIGHLIGHT_START, "[[")
+                        .replace(desk_core::HIGHLIGHT_END, "]]");
+                    println!(
+                        "{}  {}  {}",
+                        hit.conversation_id, hit.conversation_title, snippet
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Backup { json } => {
+            let path = desk.backup_now()?;
+            if json {
+                println!("{}", serde_json::json!({ "path": path }));
+            } else {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
+        Command::Backups { json } => {
+            let backups = desk.backups()?;
+            if json {
+                let list: Vec<_> = backups
+                    .iter()
+                    .map(|b| serde_json::json!({ "path": b.path, "createdAt": b.created_at, "sizeBytes": b.size_bytes }))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).context("writing JSON")?
+                );
+            } else {
+                for b in backups {
+                    println!("{}  {} bytes", b.path.display(), b.size_bytes);
+                }
+            }
+            Ok(())
+        }
+        Command::Restore { .. } => Ok(()),
         Command::Embed {
             model,
             dimension,

@@ -646,3 +646,80 @@ async fn continue_finishes_a_cut_reply() {
         "only the rest was printed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_backup_and_a_non_destructive_restore() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    assert!(
+        env.run(&["chat", "通义千问的价格是多少"], Some(DEFAULT_API_KEY))
+            .await
+            .status
+            .success()
+    );
+    let found = env.run(&["search", "通义千问", "--json"], None).await;
+    assert!(found.status.success(), "{}", stderr(&found));
+    let hits: Value = serde_json::from_str(&stdout(&found)).expect("json");
+    assert!(hits.as_array().is_some_and(|h| !h.is_empty()), "{hits}");
+    let plain = env.run(&["search", "通义千问"], None).await;
+    assert!(
+        stdout(&plain).contains("[[通义千问]]"),
+        "{}",
+        stdout(&plain)
+    );
+
+    let backup = env.run(&["backup", "--json"], None).await;
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    let backup_path = serde_json::from_str::<Value>(&stdout(&backup)).expect("json")["path"]
+        .as_str()
+        .expect("path")
+        .to_owned();
+    assert!(
+        env.run(&["chat", "a second conversation"], Some(DEFAULT_API_KEY))
+            .await
+            .status
+            .success()
+    );
+
+    let restored = env.run(&["restore", &backup_path, "--json"], None).await;
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    let report: Value = serde_json::from_str(&stdout(&restored)).expect("json");
+    let snapshot = report["snapshot"]
+        .as_str()
+        .expect("a snapshot of the state before")
+        .to_owned();
+    let list: Value = serde_json::from_str(&stdout(
+        &env.run(&["conversations", "list", "--json"], None).await,
+    ))
+    .expect("json");
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(1),
+        "the backup's state is back"
+    );
+
+    // Nothing was lost: the snapshot restores the second conversation.
+    assert!(
+        env.run(&["restore", &snapshot], None)
+            .await
+            .status
+            .success()
+    );
+    let list: Value = serde_json::from_str(&stdout(
+        &env.run(&["conversations", "list", "--json"], None).await,
+    ))
+    .expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    let backups: Value =
+        serde_json::from_str(&stdout(&env.run(&["backups", "--json"], None).await)).expect("json");
+    assert!(
+        backups.as_array().is_some_and(|b| b.len() >= 3),
+        "{backups}"
+    );
+    assert!(
+        !env.run(&["restore", "/no/such/backup.sqlite3"], None)
+            .await
+            .status
+            .success()
+    );
+}

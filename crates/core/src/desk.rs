@@ -44,6 +44,8 @@ pub struct AppStatus {
     pub default_model: String,
     pub models: Vec<String>,
     pub data_dir: String,
+    /// Why the automatic backup failed when the app opened, if it did.
+    pub backup_problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +78,7 @@ pub struct Desk {
     backend: RwLock<Backend>,
     /// Paces every request of this app per model; Bailian's limits are per account.
     limiter: Arc<RateLimiter>,
+    backup_problem: Option<String>,
     /// Replies being streamed, by assistant message id, with the signal that stops each.
     in_flight: Mutex<HashMap<String, Arc<Notify>>>,
     /// The credential store for keys set in the app (`keys`).
@@ -104,6 +107,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Desk {
     pub fn open(config: DeskConfig) -> Result<Self, DeskError> {
         let store = Store::open(&config.database_path())?;
+        // A failed backup must not keep the user from their history, but must not go unnoticed.
+        let backup_problem =
+            crate::backups::ensure_recent(&store, &config, crate::backups::AUTOMATIC_INTERVAL)
+                .err()
+                .map(|error| {
+                    tracing::error!(%error, "automatic backup failed");
+                    error.message
+                });
         let limiter = Arc::new(RateLimiter::new());
         let keys = crate::keys::Keys::open(&config.vault);
         let key = config
@@ -135,6 +146,7 @@ impl Desk {
             limiter,
             in_flight: Mutex::new(HashMap::new()),
             keys,
+            backup_problem,
         })
     }
 
@@ -186,6 +198,7 @@ impl Desk {
             default_model: self.config.default_model.clone(),
             models: models.iter().map(|m| (*m).to_owned()).collect(),
             data_dir: self.config.home.display().to_string(),
+            backup_problem: self.backup_problem.clone(),
         }
     }
 

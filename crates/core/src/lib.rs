@@ -1,6 +1,7 @@
 //! The facade every shell of Bailian Desk calls. The desktop app's commands and the CLI's
 //! subcommands are each one call into [`Desk`]; nothing here knows about Tauri.
 
+pub mod backups;
 mod config;
 mod desk;
 pub mod doctor;
@@ -26,7 +27,10 @@ pub use keys::{ApiKeyStatus, KeySource};
 pub use send::{SendOutcome, SendRequest, StreamUpdate};
 pub use speech::{Sentence, SpeechSummary, Transcript};
 
-pub use desk_store::{Conversation, Message, MessageError, MessageRole, MessageStatus, Usage};
+pub use desk_store::{
+    Conversation, HIGHLIGHT_END, HIGHLIGHT_START, Message, MessageError, MessageRole,
+    MessageStatus, SearchHit, Usage,
+};
 pub use desk_store::{ImportCounts, UsageGroup, UsageKind, UsageRecord, UsageStatus, UsageTotal};
 pub use export::{
     EXPORT_FORMAT, EXPORT_VERSION, ExportDocument, ExportedConversation, ImportReport,

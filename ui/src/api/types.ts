@@ -8,6 +8,8 @@ export interface AppStatus {
   defaultModel: string;
   models: string[];
   dataDir: string;
+  /** Why the automatic backup failed when the app opened, if it did. */
+  backupProblem: string | null;
 }
 
 /** Single source for the union below, so tests can walk every code. */
