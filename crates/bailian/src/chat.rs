@@ -86,6 +86,12 @@ impl ChatMessage {
             }
         };
         message.insert("content".into(), content);
+        self.insert_turn_fields(&mut message);
+        Value::Object(message)
+    }
+
+    /// The fields both transports spell the same way: tool calls, the answered call, partial mode.
+    fn insert_turn_fields(&self, message: &mut Map<String, Value>) {
         if !self.tool_calls.is_empty() {
             message.insert(
                 "tool_calls".into(),
@@ -98,7 +104,6 @@ impl ChatMessage {
         if self.partial {
             message.insert("partial".into(), json!(true));
         }
-        Value::Object(message)
     }
 
     fn compat_wire(&self) -> Value {
@@ -118,18 +123,7 @@ impl ChatMessage {
         } else {
             message.insert("content".into(), json!(self.content));
         }
-        if !self.tool_calls.is_empty() {
-            message.insert(
-                "tool_calls".into(),
-                Value::Array(self.tool_calls.iter().map(ToolCall::wire).collect()),
-            );
-        }
-        if let Some(id) = &self.tool_call_id {
-            message.insert("tool_call_id".into(), json!(id));
-        }
-        if self.partial {
-            message.insert("partial".into(), json!(true));
-        }
+        self.insert_turn_fields(&mut message);
         Value::Object(message)
     }
 }

@@ -101,6 +101,19 @@ fn embed(
     ))
 }
 
+/// The texts of a request: a list of strings, or one string.
+fn texts_of(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(one)) => vec![one.clone()],
+        _ => Vec::new(),
+    }
+}
+
 /// `POST /api/v1/services/embeddings/text-embedding/text-embedding`
 pub(crate) async fn native(
     State(shared): State<Shared>,
@@ -120,15 +133,7 @@ pub(crate) async fn native(
         .get("model")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let texts: Vec<String> = match body.pointer("/input/texts") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        Some(Value::String(one)) => vec![one.clone()],
-        _ => Vec::new(),
-    };
+    let texts = texts_of(body.pointer("/input/texts"));
     let dimension = body
         .pointer("/parameters/dimension")
         .and_then(Value::as_u64);
@@ -170,15 +175,7 @@ pub(crate) async fn compat(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let texts: Vec<String> = match body.get("input") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        Some(Value::String(one)) => vec![one.clone()],
-        _ => Vec::new(),
-    };
+    let texts = texts_of(body.get("input"));
     let dimension = body.get("dimensions").and_then(Value::as_u64);
     match embed(&model, &texts, dimension) {
         Ok((vectors, tokens)) => {

@@ -117,29 +117,7 @@ impl Store {
              JOIN conversations c ON c.id = m.conversation_id \
              ORDER BY m.local_id DESC"
         );
-        let mut statement = self.conn.prepare_cached(&sql)?;
-        let rows = statement.query_map(params_from_iter(values), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (message_id, conversation_id, conversation_title, role, snippet, created_at) = row?;
-            Ok(SearchHit {
-                message_id,
-                conversation_id,
-                conversation_title,
-                role: parse_role(role)?,
-                snippet,
-                created_at,
-            })
-        })
-        .collect()
+        self.hits(&sql, values, |snippet| snippet)
     }
 
     fn search_by_scan(&self, terms: &[&str], limit: i64) -> Result<Vec<SearchHit>> {
@@ -159,7 +137,18 @@ impl Store {
                AND m.content <> '' AND m.status <> 'streaming'{filters} \
              ORDER BY m.local_id DESC LIMIT ?1"
         );
-        let mut statement = self.conn.prepare_cached(&sql)?;
+        self.hits(&sql, values, |content| highlight(&content, terms))
+    }
+
+    /// Runs a search query whose columns are (id, conversation id, title, role, text,
+    /// created_at) and turns the text column into the snippet with `snippet_of`.
+    fn hits(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+        snippet_of: impl Fn(String) -> String,
+    ) -> Result<Vec<SearchHit>> {
+        let mut statement = self.conn.prepare_cached(sql)?;
         let rows = statement.query_map(params_from_iter(values), |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -171,13 +160,13 @@ impl Store {
             ))
         })?;
         rows.map(|row| {
-            let (message_id, conversation_id, conversation_title, role, content, created_at) = row?;
+            let (message_id, conversation_id, conversation_title, role, text, created_at) = row?;
             Ok(SearchHit {
                 message_id,
                 conversation_id,
                 conversation_title,
                 role: parse_role(role)?,
-                snippet: highlight(&content, terms),
+                snippet: snippet_of(text),
                 created_at,
             })
         })
