@@ -15,8 +15,11 @@ apt_packages=(
   xvfb xauth
 )
 if [ "$purpose" = "test" ]; then
-  # keyutils: keyctl runs the credential-store test in a fresh session keyring (crates/vault).
-  apt_packages+=(webkit2gtk-driver imagemagick xdotool keyutils)
+  # keyutils: keyctl runs the credential-store tests in a fresh session keyring (crates/vault).
+  # dbus, gnome-keyring, libsecret-tools: the Secret Service test runs GNOME Keyring in a private
+  # D-Bus session (dbus-run-session) and checks what it holds with secret-tool.
+  # chromium: the browser tests (tests/browser) drive Debian's build; Playwright cannot download one.
+  apt_packages+=(webkit2gtk-driver imagemagick xdotool keyutils dbus gnome-keyring libsecret-tools chromium)
 fi
 
 missing=()

@@ -1,48 +1,459 @@
 //! Tauri commands: each is one call into the core. Errors cross as `DeskError`, which serializes to
-//! `{code, message, dashscopeCode, requestId, retryAfterMs}`.
+//! `{code, message, dashscopeCode, requestId, retryAfterMs, advice}`.
+//!
+//! Every command that acts for a person takes the `token` of their session and reaches only that
+//! profile's `Desk` through [`Device::desk`]; the list of commands is the contract in
+//! `ui/src/api/desk.ts` (checked by crates/core/tests/ui_contract.rs).
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use desk_core::{
-    AppStatus, Conversation, ConversationView, Desk, DeskError, SendOutcome, SendRequest,
-    StreamUpdate,
+    ApiKeyStatus, AppStatus, AtLimit, BackupInfo, BinaryData, BudgetStatus, ConnectionCheck,
+    Conversation, ConversationPatch, ConversationScope, ConversationView, Desk, DeskError, Device,
+    DeviceStatus, ImageJob, ImageTaskView, ImportReport, ModelView, Profile, RestoreReport,
+    SearchHit, SendOutcome, SendRequest, SessionGrant, Settings, StreamUpdate, Transcript,
+    UsageGroup, UsageTotal,
 };
 use tauri::State;
 use tauri::ipc::Channel;
 
-#[tauri::command]
-pub fn app_status(desk: State<'_, Desk>) -> AppStatus {
-    desk.status()
+fn desk(device: &Device, token: &str) -> Result<Arc<Desk>, DeskError> {
+    device.desk(token)
 }
 
-#[tauri::command]
-pub async fn start_demo(desk: State<'_, Desk>) -> Result<AppStatus, DeskError> {
-    desk.start_demo().await
+// --- Device and profiles -----------------------------------------------------------------
+
+#[tauri::command(async)]
+pub fn device_status(device: State<'_, Device>) -> Result<DeviceStatus, DeskError> {
+    device.status()
 }
 
 #[tauri::command(async)]
-pub fn list_conversations(desk: State<'_, Desk>) -> Result<Vec<Conversation>, DeskError> {
-    desk.list_conversations()
+pub fn create_profile(
+    device: State<'_, Device>,
+    name: String,
+    password: String,
+    token: Option<String>,
+) -> Result<Profile, DeskError> {
+    device.create_profile(token.as_deref(), &name, &password)
+}
+
+#[tauri::command(async)]
+pub fn login(
+    device: State<'_, Device>,
+    profile_id: String,
+    password: Option<String>,
+) -> Result<SessionGrant, DeskError> {
+    device.login(&profile_id, password.as_deref())
+}
+
+#[tauri::command(async)]
+pub fn logout(device: State<'_, Device>, token: String) -> Result<(), DeskError> {
+    device.logout(&token)
+}
+
+#[tauri::command(async)]
+pub fn refresh_session(
+    device: State<'_, Device>,
+    token: String,
+) -> Result<SessionGrant, DeskError> {
+    device.refresh(&token)
+}
+
+#[tauri::command(async)]
+pub fn change_password(
+    device: State<'_, Device>,
+    token: String,
+    old_password: Option<String>,
+    new_password: String,
+) -> Result<(), DeskError> {
+    device.change_password(&token, old_password.as_deref(), &new_password)
+}
+
+#[tauri::command(async)]
+pub fn remove_profile(
+    device: State<'_, Device>,
+    token: String,
+    profile_id: String,
+) -> Result<(), DeskError> {
+    device.remove_profile(&token, &profile_id)
+}
+
+#[tauri::command(async)]
+pub fn set_idle_lock(
+    device: State<'_, Device>,
+    token: String,
+    minutes: u32,
+) -> Result<DeviceStatus, DeskError> {
+    device.set_idle_lock(&token, minutes)
+}
+
+// --- Status, demo, models ------------------------------------------------------------------
+
+#[tauri::command(async)]
+pub fn app_status(device: State<'_, Device>, token: String) -> Result<AppStatus, DeskError> {
+    Ok(desk(&device, &token)?.status())
+}
+
+#[tauri::command]
+pub async fn start_demo(device: State<'_, Device>, token: String) -> Result<AppStatus, DeskError> {
+    desk(&device, &token)?.start_demo().await
+}
+
+#[tauri::command]
+pub async fn list_models(
+    device: State<'_, Device>,
+    token: String,
+) -> Result<Vec<ModelView>, DeskError> {
+    desk(&device, &token)?.model_views().await
+}
+
+// --- Conversations --------------------------------------------------------------------------
+
+#[tauri::command(async)]
+pub fn list_conversations(
+    device: State<'_, Device>,
+    token: String,
+    scope: Option<ConversationScope>,
+) -> Result<Vec<Conversation>, DeskError> {
+    desk(&device, &token)?.list_conversations_in(scope.unwrap_or_default())
 }
 
 #[tauri::command(async)]
 pub fn get_conversation(
-    desk: State<'_, Desk>,
+    device: State<'_, Device>,
+    token: String,
     conversation_id: String,
 ) -> Result<ConversationView, DeskError> {
-    desk.conversation(&conversation_id)
+    desk(&device, &token)?.conversation(&conversation_id)
 }
+
+#[tauri::command(async)]
+pub fn update_conversation(
+    device: State<'_, Device>,
+    token: String,
+    conversation_id: String,
+    patch: ConversationPatch,
+) -> Result<Conversation, DeskError> {
+    desk(&device, &token)?.update_conversation(&conversation_id, patch)
+}
+
+#[tauri::command(async)]
+pub fn trash_conversation(
+    device: State<'_, Device>,
+    token: String,
+    conversation_id: String,
+) -> Result<(), DeskError> {
+    desk(&device, &token)?.trash_conversation(&conversation_id)
+}
+
+#[tauri::command(async)]
+pub fn restore_conversation(
+    device: State<'_, Device>,
+    token: String,
+    conversation_id: String,
+) -> Result<(), DeskError> {
+    desk(&device, &token)?.restore_conversation(&conversation_id)
+}
+
+#[tauri::command(async)]
+pub fn purge_conversation(
+    device: State<'_, Device>,
+    token: String,
+    conversation_id: String,
+) -> Result<(), DeskError> {
+    desk(&device, &token)?.purge_conversation(&conversation_id)
+}
+
+#[tauri::command(async)]
+pub fn delete_message(
+    device: State<'_, Device>,
+    token: String,
+    message_id: String,
+) -> Result<(), DeskError> {
+    desk(&device, &token)?.delete_message(&message_id)
+}
+
+// --- Chat -----------------------------------------------------------------------------------
 
 /// Streams the reply through `on_event`, a Tauri channel: ordered, pushed, no polling.
 #[tauri::command]
 pub async fn send_message(
-    desk: State<'_, Desk>,
+    device: State<'_, Device>,
+    token: String,
     request: SendRequest,
     on_event: Channel<StreamUpdate>,
 ) -> Result<SendOutcome, DeskError> {
-    desk.send_message(request, |update| drop(on_event.send(update)))
+    desk(&device, &token)?
+        .send_message(request, |update| drop(on_event.send(update)))
         .await
 }
 
 #[tauri::command]
-pub fn stop_stream(desk: State<'_, Desk>, assistant_message_id: String) {
-    desk.stop_stream(&assistant_message_id);
+pub async fn regenerate_reply(
+    device: State<'_, Device>,
+    token: String,
+    assistant_message_id: String,
+    on_event: Channel<StreamUpdate>,
+) -> Result<SendOutcome, DeskError> {
+    desk(&device, &token)?
+        .regenerate_reply(&assistant_message_id, |update| drop(on_event.send(update)))
+        .await
+}
+
+#[tauri::command]
+pub async fn continue_reply(
+    device: State<'_, Device>,
+    token: String,
+    assistant_message_id: String,
+    on_event: Channel<StreamUpdate>,
+) -> Result<SendOutcome, DeskError> {
+    desk(&device, &token)?
+        .continue_reply(&assistant_message_id, |update| drop(on_event.send(update)))
+        .await
+}
+
+#[tauri::command(async)]
+pub fn stop_stream(
+    device: State<'_, Device>,
+    token: String,
+    assistant_message_id: String,
+) -> Result<(), DeskError> {
+    desk(&device, &token)?.stop_stream(&assistant_message_id);
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn attachment_data(
+    device: State<'_, Device>,
+    token: String,
+    attachment_id: String,
+) -> Result<BinaryData, DeskError> {
+    let (mime, bytes) = desk(&device, &token)?.attachment_data(&attachment_id)?;
+    Ok(BinaryData::new(mime, &bytes))
+}
+
+// --- Search, usage, budget ---------------------------------------------------------------
+
+#[tauri::command(async)]
+pub fn search(
+    device: State<'_, Device>,
+    token: String,
+    query: String,
+    limit: Option<usize>,
+) -> Result<Vec<SearchHit>, DeskError> {
+    desk(&device, &token)?.search(&query, limit.unwrap_or(50).min(500))
+}
+
+#[tauri::command(async)]
+pub fn usage_totals(
+    device: State<'_, Device>,
+    token: String,
+    group: UsageGroup,
+    since: Option<i64>,
+    until: Option<i64>,
+) -> Result<Vec<UsageTotal>, DeskError> {
+    desk(&device, &token)?.usage_totals(since, until, group)
+}
+
+#[tauri::command(async)]
+pub fn usage_csv(
+    device: State<'_, Device>,
+    token: String,
+    since: Option<i64>,
+    until: Option<i64>,
+) -> Result<String, DeskError> {
+    desk(&device, &token)?.usage_csv_text(since, until)
+}
+
+#[tauri::command(async)]
+pub fn budget_status(device: State<'_, Device>, token: String) -> Result<BudgetStatus, DeskError> {
+    desk(&device, &token)?.budget()
+}
+
+#[tauri::command(async)]
+pub fn set_budget(
+    device: State<'_, Device>,
+    token: String,
+    monthly_cny: Option<f64>,
+    at_limit: AtLimit,
+) -> Result<BudgetStatus, DeskError> {
+    desk(&device, &token)?.set_budget(monthly_cny, at_limit)
+}
+
+// --- Keys -----------------------------------------------------------------------------------
+
+#[tauri::command(async)]
+pub fn api_key_status(device: State<'_, Device>, token: String) -> Result<ApiKeyStatus, DeskError> {
+    Ok(desk(&device, &token)?.api_key_status())
+}
+
+/// The key goes from the UI straight into the credential store; it is never returned or logged.
+#[tauri::command(async)]
+pub fn set_api_key(
+    device: State<'_, Device>,
+    token: String,
+    slot: String,
+    key: String,
+) -> Result<ApiKeyStatus, DeskError> {
+    desk(&device, &token)?.set_api_key(&slot, &key)
+}
+
+#[tauri::command(async)]
+pub fn remove_api_key(
+    device: State<'_, Device>,
+    token: String,
+    slot: String,
+) -> Result<bool, DeskError> {
+    desk(&device, &token)?.remove_api_key(&slot)
+}
+
+#[tauri::command]
+pub async fn test_connection(
+    device: State<'_, Device>,
+    token: String,
+) -> Result<ConnectionCheck, DeskError> {
+    Ok(desk(&device, &token)?.test_connection().await)
+}
+
+// --- Images ---------------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn create_image(
+    device: State<'_, Device>,
+    token: String,
+    job: ImageJob,
+    on_event: Channel<ImageTaskView>,
+) -> Result<ImageTaskView, DeskError> {
+    desk(&device, &token)?
+        .create_image(job, |view| drop(on_event.send(view.clone())))
+        .await
+}
+
+#[tauri::command(async)]
+pub fn list_image_tasks(
+    device: State<'_, Device>,
+    token: String,
+    limit: Option<usize>,
+) -> Result<Vec<ImageTaskView>, DeskError> {
+    desk(&device, &token)?.image_tasks(limit.unwrap_or(100).min(1000))
+}
+
+#[tauri::command]
+pub async fn resume_image_tasks(
+    device: State<'_, Device>,
+    token: String,
+    on_event: Channel<ImageTaskView>,
+) -> Result<Vec<ImageTaskView>, DeskError> {
+    desk(&device, &token)?
+        .resume_image_tasks(|view| drop(on_event.send(view.clone())))
+        .await
+}
+
+#[tauri::command(async)]
+pub fn image_data(
+    device: State<'_, Device>,
+    token: String,
+    image_id: String,
+) -> Result<BinaryData, DeskError> {
+    let (mime, bytes) = desk(&device, &token)?.image_data(&image_id)?;
+    Ok(BinaryData::new(mime, &bytes))
+}
+
+// --- Voice ----------------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn transcribe_audio(
+    device: State<'_, Device>,
+    token: String,
+    file_name: String,
+    base64: String,
+) -> Result<Transcript, DeskError> {
+    desk(&device, &token)?
+        .transcribe_audio(&file_name, &base64)
+        .await
+}
+
+#[tauri::command]
+pub async fn speak(
+    device: State<'_, Device>,
+    token: String,
+    text: String,
+    voice: Option<String>,
+) -> Result<BinaryData, DeskError> {
+    desk(&device, &token)?
+        .speak_to_audio(&text, voice.as_deref())
+        .await
+}
+
+// --- Data -----------------------------------------------------------------------------------
+
+#[tauri::command(async)]
+pub fn list_backups(
+    device: State<'_, Device>,
+    token: String,
+) -> Result<Vec<BackupInfo>, DeskError> {
+    device.list_backups(&token)
+}
+
+#[tauri::command(async)]
+pub fn backup_now(device: State<'_, Device>, token: String) -> Result<BackupInfo, DeskError> {
+    desk(&device, &token)?.backup_now_info()
+}
+
+#[tauri::command(async)]
+pub fn restore_backup(
+    device: State<'_, Device>,
+    token: String,
+    path: PathBuf,
+) -> Result<RestoreReport, DeskError> {
+    device.restore_backup(&token, &path)
+}
+
+#[tauri::command(async)]
+pub fn export_data(
+    device: State<'_, Device>,
+    token: String,
+    conversation_id: Option<String>,
+    format: String,
+) -> Result<String, DeskError> {
+    let desk = desk(&device, &token)?;
+    match format.as_str() {
+        "json" => desk.export_json(conversation_id.as_deref()),
+        "markdown" => desk.export_markdown(conversation_id.as_deref()),
+        other => Err(DeskError::new(
+            desk_core::ErrorCode::BadRequest,
+            format!("unknown export format {other:?}; use json or markdown"),
+        )),
+    }
+}
+
+#[tauri::command(async)]
+pub fn import_data(
+    device: State<'_, Device>,
+    token: String,
+    text: String,
+) -> Result<ImportReport, DeskError> {
+    desk(&device, &token)?.import_json(&text)
+}
+
+#[tauri::command(async)]
+pub fn get_settings(device: State<'_, Device>, token: String) -> Result<Settings, DeskError> {
+    desk(&device, &token)?.settings()
+}
+
+#[tauri::command(async)]
+pub fn update_settings(
+    device: State<'_, Device>,
+    token: String,
+    settings: Settings,
+) -> Result<Settings, DeskError> {
+    desk(&device, &token)?.update_settings(settings)
+}
+
+#[tauri::command(async)]
+pub fn logs_folder(device: State<'_, Device>, token: String) -> Result<String, DeskError> {
+    device.verify(&token)?;
+    Ok(device.logs_folder().display().to_string())
 }

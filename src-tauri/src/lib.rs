@@ -3,31 +3,80 @@
 
 mod commands;
 
-use desk_core::{Desk, DeskConfig};
+use desk_core::{DeskConfig, Device};
+
+fn refuse_to_start(error: &desk_core::DeskError) -> ! {
+    tracing::error!(code = error.code.as_str(), %error, "cannot start");
+    eprintln!("Bailian Desk cannot start: {error}");
+    std::process::exit(1);
+}
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let home = DeskConfig::from_env().ok().map(|config| config.home);
+    let config = DeskConfig::from_env();
+    let home = config.as_ref().ok().map(|config| config.home.clone());
     if let Err(error) = desk_core::logging::init(home.as_deref(), "info") {
         tracing::warn!(code = error.code.as_str(), %error, "logging to stderr only");
     }
-    let desk = match DeskConfig::from_env().and_then(Desk::open) {
-        Ok(desk) => desk,
-        Err(error) => {
-            tracing::error!(code = error.code.as_str(), %error, "cannot open the local store");
-            eprintln!("Bailian Desk cannot start: {error}");
-            std::process::exit(1);
-        }
+    let device = match config.and_then(Device::open) {
+        Ok(device) => device,
+        Err(error) => refuse_to_start(&error),
     };
+    // Open the first-use profile now, so a damaged database is found at start. The app still
+    // opens: its first screen offers the latest backup instead of an empty history.
+    if let Err(error) = device.unprotected_desk() {
+        tracing::error!(code = error.code.as_str(), %error, "the history database cannot be opened");
+        eprintln!("Bailian Desk: {error}");
+    }
     let result = tauri::Builder::default()
-        .manage(desk)
+        .manage(device)
         .invoke_handler(tauri::generate_handler![
+            commands::device_status,
+            commands::create_profile,
+            commands::login,
+            commands::logout,
+            commands::refresh_session,
+            commands::change_password,
+            commands::remove_profile,
+            commands::set_idle_lock,
             commands::app_status,
             commands::start_demo,
+            commands::list_models,
             commands::list_conversations,
             commands::get_conversation,
+            commands::update_conversation,
+            commands::trash_conversation,
+            commands::restore_conversation,
+            commands::purge_conversation,
+            commands::delete_message,
             commands::send_message,
+            commands::regenerate_reply,
+            commands::continue_reply,
             commands::stop_stream,
+            commands::attachment_data,
+            commands::search,
+            commands::usage_totals,
+            commands::usage_csv,
+            commands::budget_status,
+            commands::set_budget,
+            commands::api_key_status,
+            commands::set_api_key,
+            commands::remove_api_key,
+            commands::test_connection,
+            commands::create_image,
+            commands::list_image_tasks,
+            commands::resume_image_tasks,
+            commands::image_data,
+            commands::transcribe_audio,
+            commands::speak,
+            commands::list_backups,
+            commands::backup_now,
+            commands::restore_backup,
+            commands::export_data,
+            commands::import_data,
+            commands::get_settings,
+            commands::update_settings,
+            commands::logs_folder,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -177,10 +177,10 @@ impl ChatRequest {
             out.insert(key.to_owned(), value);
         };
         if let Some(v) = p.temperature {
-            put("temperature", json!(v));
+            put("temperature", json!(decimal(v)));
         }
         if let Some(v) = p.top_p {
-            put("top_p", json!(v));
+            put("top_p", json!(decimal(v)));
         }
         if let Some(v) = p.max_tokens {
             put("max_tokens", json!(v));
@@ -246,6 +246,12 @@ impl ChatRequest {
         }
         Value::Object(body)
     }
+}
+
+/// `v` as the decimal a person wrote: JSON numbers are f64, and widening an f32 such as 0.7
+/// gives 0.699999988079071; its shortest decimal form parses back to the intended value.
+fn decimal(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
 }
 
 /// Token counts as DashScope reports them; in a native stream they are cumulative in every event.
@@ -382,6 +388,15 @@ mod tests {
             native["parameters"]["tools"][0]["function"]["name"],
             json!("f")
         );
+        req.parameters.temperature = Some(0.7);
+        req.parameters.top_p = Some(0.8);
+        let native = req.native_body(ChatEndpoint::TextGeneration, true);
+        assert_eq!(
+            native["parameters"]["temperature"],
+            json!(0.7),
+            "not 0.6999…"
+        );
+        assert_eq!(native["parameters"]["top_p"], json!(0.8));
         let compat = req.compat_body(true);
         assert_eq!(
             compat["enable_thinking"],

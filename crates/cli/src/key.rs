@@ -2,9 +2,10 @@
 //! other users can see in the process list and the shell keeps in its history), and only its masked
 //! label is ever printed.
 
-use std::io::Read;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use desk_core::{Desk, DeskConfig, DeskError, ENV_KEY_FILE_PASSWORD, ErrorCode, VaultSetting};
 
@@ -41,7 +42,8 @@ pub struct KeyTarget {
     workspace: Option<String>,
     /// Keep keys in this encrypted key file (argon2id + XChaCha20-Poly1305) instead of the OS
     /// credential store, for machines without one; the password comes from
-    /// BAILIAN_DESK_KEY_FILE_PASSWORD. Without PATH: <data dir>/keys.json.
+    /// BAILIAN_DESK_KEY_FILE_PASSWORD, or is asked for (no echo) on a terminal. Without PATH:
+    /// <data dir>/keys.json.
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
     key_file: Option<PathBuf>,
 }
@@ -56,7 +58,7 @@ pub fn run(command: &KeyCommand) -> ExitCode {
     }
 }
 
-fn open(target: &KeyTarget) -> Result<Desk, DeskError> {
+fn open(target: &KeyTarget) -> Result<Arc<Desk>, DeskError> {
     let mut config = DeskConfig::from_env()?;
     if let Some(region) = &target.region {
         config.key_slot = region.trim().to_owned();
@@ -75,7 +77,64 @@ fn open(target: &KeyTarget) -> Result<Desk, DeskError> {
             .and_then(|p| desk_core::keys::Secret::new(&p).ok());
         config.vault = VaultSetting::File { path, password };
     }
-    Desk::open(config)
+    let desk = super::profile::open_desk(config.clone())?;
+    // A key file with no password from the environment nor from the profile's login: ask for it
+    // on the terminal. Elsewhere (scripts, pipes) the error names the variable.
+    let VaultSetting::File {
+        path,
+        password: None,
+    } = &desk.config().vault
+    else {
+        return Ok(desk);
+    };
+    if !std::io::stdin().is_terminal() {
+        return Ok(desk);
+    }
+    let typed = ask_key_file_password(path)?;
+    if let VaultSetting::File { password, .. } = &mut config.vault {
+        *password = Some(typed);
+    }
+    drop(desk);
+    super::profile::open_desk(config)
+}
+
+/// The key file's password from the terminal, without echo; asked twice for a new file, so a typo
+/// cannot lock the key away. Failures are `key_file_locked`, whose advice names the variable.
+fn ask_key_file_password(path: &Path) -> Result<desk_core::keys::Secret, DeskError> {
+    let read = |prompt: &str| {
+        rpassword::prompt_password(prompt).map_err(|e| {
+            DeskError::new(
+                ErrorCode::KeyFileLocked,
+                format!("cannot read the key file password: {e}"),
+            )
+        })
+    };
+    let mut typed = vec![read(&format!(
+        "Password for the key file {}: ",
+        path.display()
+    ))?];
+    if !path.exists() && !typed[0].trim().is_empty() {
+        typed.push(read("Repeat the password: ")?);
+    }
+    let result = if typed[0].trim().is_empty() {
+        Err(DeskError::new(
+            ErrorCode::KeyFileLocked,
+            "the key file password is empty",
+        ))
+    } else if typed.iter().any(|again| *again != typed[0]) {
+        Err(DeskError::new(
+            ErrorCode::KeyFileLocked,
+            "the two passwords differ; nothing was changed",
+        ))
+    } else {
+        desk_core::keys::Secret::new(&typed[0])
+            .map_err(|e| DeskError::new(ErrorCode::KeyFileLocked, e.to_string()))
+    };
+    // Overwrite the copies read from the terminal.
+    for text in &mut typed {
+        text.replace_range(.., &"\0".repeat(text.len()));
+    }
+    result
 }
 
 fn execute(command: &KeyCommand) -> Result<(), DeskError> {
@@ -99,7 +158,7 @@ fn execute(command: &KeyCommand) -> Result<(), DeskError> {
             let status = result.inspect_err(|error| {
                 if error.code == ErrorCode::KeyStoreUnavailable && target.key_file.is_none() {
                     eprintln!(
-                        "No OS credential store here; nothing was saved. To keep the key in an encrypted file instead:\n  {ENV_KEY_FILE_PASSWORD}=… bailian-desk key set --key-file [PATH]"
+                        "No OS credential store here; nothing was saved. To keep the key in an encrypted file instead:\n  bailian-desk key set --key-file [PATH]   (asks for its password; scripts set {ENV_KEY_FILE_PASSWORD})"
                     );
                 }
             })?;

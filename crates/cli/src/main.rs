@@ -145,6 +145,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Profiles of this computer: create, login, logout, list.
+    Profile {
+        #[command(subcommand)]
+        command: profile::ProfileCommand,
+    },
     /// Read the stored conversations.
     Conversations {
         #[command(subcommand)]
@@ -169,6 +174,7 @@ enum ConversationsCommand {
 
 mod key;
 mod ledger;
+mod profile;
 
 /// An error already explained to the user on stderr.
 struct Reported;
@@ -182,6 +188,15 @@ async fn main() -> ExitCode {
     }
     if let Command::Key { command } = &cli.command {
         return key::run(command);
+    }
+    if let Command::Profile { command } = cli.command {
+        return match profile::run(command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                report(&error);
+                ExitCode::FAILURE
+            }
+        };
     }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -230,7 +245,7 @@ fn report(error: &DeskError) {
 async fn run(cli: Cli) -> Result<(), Failure> {
     // Restoring replaces the database file, so it happens before anything opens it.
     if let Command::Restore { file, json } = &cli.command {
-        let report = desk_core::backups::restore(&DeskConfig::from_env()?, file)?;
+        let report = profile::restore(DeskConfig::from_env()?, file)?;
         if *json {
             println!(
                 "{}",
@@ -250,7 +265,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let desk = Desk::open(DeskConfig::from_env()?)?;
+    let desk = profile::open_desk(DeskConfig::from_env()?)?;
     if cli.demo {
         desk.start_demo().await?;
         eprintln!("offline demo: replies come from the local Bailian emulator, not from Qwen");
@@ -505,6 +520,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Budget { command } => ledger::budget(&desk, command),
         Command::Export(args) => ledger::export(&desk, args),
         Command::Import(args) => ledger::import(&desk, args),
+        Command::Profile { .. } => Ok(()),
         Command::Conversations { command } => {
             let mut stdout = std::io::stdout().lock();
             match command {
@@ -576,6 +592,7 @@ async fn chat(
         conversation_id: conversation,
         prompt: read_argument_text(prompt)?,
         model,
+        ..SendRequest::default()
     };
     let mut printer = StreamPrinter::default();
     let result = desk
@@ -593,15 +610,64 @@ async fn continue_reply(desk: &Desk, message_id: &str) -> Result<(), Failure> {
     printer.finish(result)
 }
 
-/// Streams a reply's text to stdout as it arrives, with retries on stderr.
+/// Streams a reply's text to stdout as it arrives; its thinking, search sources, tool calls and
+/// retries go to stderr, so `> answer.txt` keeps only the answer.
 #[derive(Default)]
 struct StreamPrinter {
     write_failed: Option<std::io::Error>,
+    /// Reasoning is being printed on stderr and its line is still open.
+    thinking: bool,
 }
 
 impl StreamPrinter {
+    /// Ends the reasoning's stderr line before anything else is printed.
+    fn end_thinking(&mut self) {
+        if std::mem::take(&mut self.thinking) {
+            let dim_end = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                "\x1b[0m"
+            } else {
+                ""
+            };
+            eprintln!("{dim_end}");
+        }
+    }
+
     fn show(&mut self, update: StreamUpdate) {
+        if !matches!(update, StreamUpdate::Reasoning { .. }) {
+            self.end_thinking();
+        }
         match update {
+            StreamUpdate::Reasoning { text } => {
+                let mut stderr = std::io::stderr();
+                if !self.thinking {
+                    self.thinking = true;
+                    // Dimmed on a terminal, labelled everywhere.
+                    let dim = if std::io::IsTerminal::is_terminal(&stderr) {
+                        "\x1b[2m"
+                    } else {
+                        ""
+                    };
+                    let _ = write!(stderr, "{dim}thinking: ");
+                }
+                let _ = stderr
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stderr.flush());
+            }
+            StreamUpdate::SearchSources { sources } => {
+                eprintln!("sources:");
+                for source in sources {
+                    let site = source
+                        .site_name
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default();
+                    eprintln!("  [{}] {}{site} {}", source.index, source.title, source.url);
+                }
+            }
+            StreamUpdate::ToolCalls { calls } => {
+                for call in calls {
+                    eprintln!("tool call {}: {}({})", call.id, call.name, call.arguments);
+                }
+            }
             StreamUpdate::Delta { text } => {
                 let mut stdout = std::io::stdout();
                 if let Err(e) = stdout

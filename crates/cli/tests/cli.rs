@@ -723,3 +723,81 @@ async fn search_backup_and_a_non_destructive_restore() {
             .success()
     );
 }
+
+/// Runs the CLI with `input` on stdin (not a terminal, as in a script).
+async fn run_with_stdin(env: &Env, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bailian-desk"));
+    command
+        .args(args)
+        .env("BAILIAN_DESK_HOME", env.home.path())
+        .env("BAILIAN_BASE_URL", &env.base_url)
+        .env("BAILIAN_DESK_VAULT", "none")
+        .env("DASHSCOPE_API_KEY", DEFAULT_API_KEY)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let input = input.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("spawn bailian-desk");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input.as_bytes()).expect("write stdin");
+        }
+        child.wait_with_output().expect("wait")
+    })
+    .await
+    .expect("join")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn once_a_profile_has_a_password_the_cli_runs_only_as_a_logged_in_profile() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    // First use: no login, exactly as before profiles.
+    let out = env
+        .run(&["chat", "before profiles"], Some(DEFAULT_API_KEY))
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = run_with_stdin(&env, &["profile", "create", "Ada"], "short\n").await;
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("error [invalid_profile]"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run_with_stdin(&env, &["profile", "create", "Ada"], "a long password\n").await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["profile", "list", "--json"], None).await;
+    let status: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(status["protected"], true);
+    assert_eq!(status["profiles"][0]["name"], "Ada");
+    assert_eq!(status["profiles"][0]["role"], "admin");
+
+    // A script without a session is refused, with the way out, and nothing is read or written.
+    for args in [
+        &["chat", "after profiles"][..],
+        &["conversations", "list", "--json"][..],
+        &["search", "profiles"][..],
+    ] {
+        let out = run_with_stdin(&env, args, "").await;
+        assert!(!out.status.success(), "{args:?} ran without a session");
+        assert!(
+            stderr(&out).contains("error [session_required]"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).contains("profile login"), "{}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+    // Creating a second profile needs the admin's session.
+    let out = run_with_stdin(&env, &["profile", "create", "Bo"], "another password\n").await;
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("session_required"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -41,6 +41,9 @@ pub struct DeskConfig {
     pub vault: VaultSetting,
     /// The vault slot of this region or workspace (`cn-beijing`, `ws:<id>`).
     pub key_slot: String,
+    /// The profile whose keys the vault slots belong to (`cn-beijing@<profile>`); `None` for the
+    /// first profile, whose keys keep the slot names they had before profiles existed.
+    pub key_profile: Option<String>,
 }
 
 /// Which credential store [`crate::Desk`] opens. The key file is never chosen implicitly.
@@ -94,6 +97,7 @@ impl DeskConfig {
             image_poll: PollPolicy::default(),
             vault,
             key_slot,
+            key_profile: None,
         })
     }
 
@@ -109,6 +113,7 @@ impl DeskConfig {
             image_poll: PollPolicy::default(),
             vault: VaultSetting::None,
             key_slot: Region::CnBeijing.id().to_owned(),
+            key_profile: None,
         }
     }
 

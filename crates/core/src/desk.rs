@@ -116,7 +116,7 @@ impl Desk {
                     error.message
                 });
         let limiter = Arc::new(RateLimiter::new());
-        let keys = crate::keys::Keys::open(&config.vault);
+        let keys = crate::keys::Keys::open(&config.vault, config.key_profile.as_deref());
         let key = config
             .api_key
             .clone()
@@ -290,8 +290,10 @@ impl Desk {
         result
     }
 
+    /// The active conversations (neither archived nor in the trash); see
+    /// [`Desk::list_conversations_in`].
     pub fn list_conversations(&self) -> Result<Vec<Conversation>, DeskError> {
-        Ok(self.store().list_conversations()?)
+        self.list_conversations_in(desk_store::ConversationScope::Active)
     }
 
     pub fn conversation(&self, id: &str) -> Result<ConversationView, DeskError> {

@@ -197,6 +197,17 @@ pub fn advise(error: &DeskError, host: Option<&str>) -> Advice {
                 "请选择支持该功能的模型（图片请选择 qwen-vl-plus 等视觉模型）。",
             ),
         ),
+        // Refused here, before anything was sent (no DashScope code): the input is the problem.
+        ErrorCode::BadRequest if error.dashscope_code.is_none() => (
+            text(
+                "Bailian Desk cannot use this input.",
+                "Correct it as the details below say; nothing was sent or changed.",
+            ),
+            text(
+                "Bailian Desk 无法使用该输入。",
+                "请按下方详情修改；未发送也未更改任何内容。",
+            ),
+        ),
         ErrorCode::BadRequest => (
             text(
                 "Bailian did not accept the request.",
@@ -318,6 +329,87 @@ pub fn advise(error: &DeskError, host: Option<&str>) -> Advice {
                 "请使用由本版本或更早版本 Bailian Desk 导出的完整 JSON 文件。",
             ),
         ),
+        ErrorCode::SessionRequired => (
+            text(
+                "You are not signed in to a profile.",
+                "Sign in with your profile's password.",
+            ),
+            text("尚未登录任何用户档案。", "请输入档案密码登录。"),
+        ),
+        ErrorCode::SessionExpired => (
+            text(
+                "Your session ended, so Bailian Desk locked itself.",
+                "Sign in again; your work is saved.",
+            ),
+            text(
+                "会话已结束，Bailian Desk 已自动锁定。",
+                "请重新登录；您的内容均已保存。",
+            ),
+        ),
+        ErrorCode::WrongPassword => (
+            text(
+                "The password is wrong.",
+                "Check the keyboard layout and Caps Lock, then try again. Forgotten passwords cannot be recovered: the device admin can remove the profile.",
+            ),
+            text(
+                "密码错误。",
+                "请检查键盘布局和大写锁定后重试。忘记的密码无法找回：设备管理员可以删除该档案。",
+            ),
+        ),
+        ErrorCode::LoginThrottled => (
+            text(
+                "Too many wrong passwords in a row.",
+                "Wait until the countdown ends, then try again.",
+            ),
+            text("连续输错密码次数过多。", "请等待倒计时结束后再试。"),
+        ),
+        ErrorCode::Forbidden => (
+            text(
+                "Your profile is not allowed to do this.",
+                "Ask the device admin (the first profile created on this computer).",
+            ),
+            text(
+                "您的档案无权执行此操作。",
+                "请联系设备管理员（本机创建的第一个档案）。",
+            ),
+        ),
+        ErrorCode::ProfileNotFound => (
+            text(
+                "That profile no longer exists.",
+                "Choose another profile, or ask the device admin.",
+            ),
+            text("该档案已不存在。", "请选择其他档案，或联系设备管理员。"),
+        ),
+        ErrorCode::InvalidProfile => (
+            text(
+                "That profile name or password is not accepted.",
+                "Use a name of 1–40 characters that no other profile has, and a password of at least 8 characters.",
+            ),
+            text(
+                "档案名称或密码不符合要求。",
+                "名称需为 1–40 个字符且不与其他档案重复，密码至少 8 个字符。",
+            ),
+        ),
+        ErrorCode::DatabaseCorrupt => (
+            text(
+                "This profile's history database is damaged; it was not opened and nothing was deleted.",
+                "Restore the latest backup (a snapshot of the damaged file is kept).",
+            ),
+            text(
+                "此档案的历史数据库已损坏；未打开，也未删除任何内容。",
+                "请恢复最近的备份（损坏的文件会被保留）。",
+            ),
+        ),
+        ErrorCode::MessageNotFound => (
+            text(
+                "That message no longer exists.",
+                "It may have been deleted on this or another device; reload the conversation.",
+            ),
+            text(
+                "该消息已不存在。",
+                "它可能已在本设备或其他设备上被删除；请重新加载对话。",
+            ),
+        ),
     };
     Advice { en, zh }
 }
@@ -326,6 +418,24 @@ pub fn advise(error: &DeskError, host: Option<&str>) -> Advice {
 mod tests {
     use super::*;
     use bailian::ApiError;
+
+    #[test]
+    fn a_refusal_before_sending_is_not_blamed_on_bailian() {
+        let local = DeskError::new(ErrorCode::BadRequest, "temperature is 0 to 2");
+        let advice = advise(&local, None);
+        assert!(
+            advice.en.title.starts_with("Bailian Desk cannot"),
+            "{advice:?}"
+        );
+        let mut remote = local.clone();
+        remote.dashscope_code = Some("InvalidParameter".to_owned());
+        assert!(
+            advise(&remote, None)
+                .en
+                .title
+                .starts_with("Bailian did not")
+        );
+    }
 
     fn from_wire(status: u16, code: &str, message: &str) -> DeskError {
         DeskError::from(bailian::Error::Api(ApiError {

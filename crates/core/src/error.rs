@@ -39,6 +39,21 @@ pub enum ErrorCode {
     BudgetExceeded,
     /// An import file is malformed, truncated, of another format or of a newer version.
     InvalidImport,
+    /// A profile call came without a session (or with a forged one): log in.
+    SessionRequired,
+    /// The session ended: idle past the lock, logged out, or the password changed.
+    SessionExpired,
+    WrongPassword,
+    /// Too many failed logins: the next attempt waits `retry_after_ms`.
+    LoginThrottled,
+    /// The profile's role does not allow this (only the device admin manages profiles).
+    Forbidden,
+    ProfileNotFound,
+    /// A profile name or password that breaks the rules (length, uniqueness).
+    InvalidProfile,
+    /// The profile's history database is damaged; it was not opened and a backup can be restored.
+    DatabaseCorrupt,
+    MessageNotFound,
 }
 
 impl ErrorCode {
@@ -69,6 +84,15 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::BudgetExceeded,
         ErrorCode::InvalidImport,
+        ErrorCode::SessionRequired,
+        ErrorCode::SessionExpired,
+        ErrorCode::WrongPassword,
+        ErrorCode::LoginThrottled,
+        ErrorCode::Forbidden,
+        ErrorCode::ProfileNotFound,
+        ErrorCode::InvalidProfile,
+        ErrorCode::DatabaseCorrupt,
+        ErrorCode::MessageNotFound,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +123,15 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::BudgetExceeded => "budget_exceeded",
             ErrorCode::InvalidImport => "invalid_import",
+            ErrorCode::SessionRequired => "session_required",
+            ErrorCode::SessionExpired => "session_expired",
+            ErrorCode::WrongPassword => "wrong_password",
+            ErrorCode::LoginThrottled => "login_throttled",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::ProfileNotFound => "profile_not_found",
+            ErrorCode::InvalidProfile => "invalid_profile",
+            ErrorCode::DatabaseCorrupt => "database_corrupt",
+            ErrorCode::MessageNotFound => "message_not_found",
         }
     }
 }
@@ -168,8 +201,43 @@ impl From<desk_store::StoreError> for DeskError {
                 ErrorCode::ConversationNotFound,
                 format!("conversation {id} does not exist"),
             ),
+            corrupt @ desk_store::StoreError::Corrupt { .. } => {
+                DeskError::new(ErrorCode::DatabaseCorrupt, corrupt.to_string())
+            }
+            desk_store::StoreError::NotFound {
+                what: what @ ("message" | "attachment" | "partial reply"),
+                id,
+            } => DeskError::new(
+                ErrorCode::MessageNotFound,
+                format!("{what} {id} does not exist"),
+            ),
+            refused @ desk_store::StoreError::NotInTrash { .. } => {
+                DeskError::new(ErrorCode::BadRequest, refused.to_string())
+            }
             other => DeskError::new(ErrorCode::Storage, other.to_string()),
         }
+    }
+}
+
+impl From<desk_accounts::AccountsError> for DeskError {
+    fn from(error: desk_accounts::AccountsError) -> Self {
+        use desk_accounts::AccountsError as E;
+        let code = match &error {
+            E::WrongPassword => ErrorCode::WrongPassword,
+            E::Throttled { retry_after_ms } => {
+                let mut refused = DeskError::new(ErrorCode::LoginThrottled, error.to_string());
+                refused.retry_after_ms = Some(*retry_after_ms);
+                return refused;
+            }
+            E::SessionRequired => ErrorCode::SessionRequired,
+            E::SessionExpired => ErrorCode::SessionExpired,
+            E::AdminOnly(_) | E::Forbidden(_) => ErrorCode::Forbidden,
+            E::ProfileNotFound(_) => ErrorCode::ProfileNotFound,
+            E::InvalidProfile(_) => ErrorCode::InvalidProfile,
+            E::Sqlite(_) => ErrorCode::Storage,
+            E::Hash(_) | E::Token(_) => ErrorCode::Internal,
+        };
+        DeskError::new(code, error.to_string())
     }
 }
 

@@ -16,10 +16,14 @@ use crate::error::{DeskError, ErrorCode};
 #[derive(Debug)]
 pub(crate) struct Keys {
     store: Result<Arc<dyn CredentialStore>, DeskError>,
+    /// The profile whose keys these are; `None` for the first profile, whose slots keep the names
+    /// they had before profiles existed.
+    profile: Option<String>,
 }
 
 impl Keys {
-    pub(crate) fn open(setting: &VaultSetting) -> Self {
+    pub(crate) fn open(setting: &VaultSetting, profile: Option<&str>) -> Self {
+        let profile = profile.map(str::to_owned);
         let choice = match setting {
             VaultSetting::None => {
                 return Self {
@@ -27,6 +31,7 @@ impl Keys {
                         ErrorCode::KeyStoreUnavailable,
                         format!("no credential store is configured; set {ENV_API_KEY}"),
                     )),
+                    profile,
                 };
             }
             VaultSetting::Os => desk_vault::StoreChoice::Os,
@@ -46,6 +51,7 @@ impl Keys {
                                 path.display()
                             ),
                         )),
+                        profile,
                     };
                 }
             },
@@ -54,7 +60,16 @@ impl Keys {
         if let Err(error) = &store {
             tracing::info!(code = error.code.as_str(), %error, "no credential store");
         }
-        Self { store }
+        Self { store, profile }
+    }
+
+    /// The vault slot of `name` (`cn-beijing`, `ws:<id>`) for this profile.
+    pub(crate) fn slot(&self, name: &str) -> Result<Slot, DeskError> {
+        let slot = Slot::parse(name).map_err(desk_error)?;
+        match &self.profile {
+            Some(profile) => slot.for_profile(profile).map_err(desk_error),
+            None => Ok(slot),
+        }
     }
 
     fn store(&self) -> Result<&Arc<dyn CredentialStore>, DeskError> {
@@ -63,8 +78,8 @@ impl Keys {
 
     /// The key kept for `slot`, if the store can be read; a failure is logged, not fatal.
     pub(crate) fn key(&self, slot: &str) -> Option<ApiKey> {
-        let found = Slot::parse(slot)
-            .map_err(desk_error)
+        let found = self
+            .slot(slot)
             .and_then(|slot| self.store()?.get(&slot).map_err(desk_error));
         match found {
             Ok(key) => key.and_then(|k| ApiKey::new(k.expose())),
@@ -115,13 +130,14 @@ impl Desk {
     /// Keeps `key` (trimmed; an empty key is refused) for `slot`; when `slot` is the configured one
     /// and the environment sets no key, the app goes live with it at once.
     pub fn set_api_key(&self, slot: &str, key: &str) -> Result<ApiKeyStatus, DeskError> {
-        let slot = Slot::parse(slot).map_err(desk_error)?;
+        let slot = self.keys().slot(slot)?;
         let secret = Secret::new(key).map_err(desk_error)?;
         self.keys()
             .store()?
             .set(&slot, &secret)
             .map_err(desk_error)?;
         tracing::info!(slot = %slot, label = %secret.label(), "API key stored");
+        self.remember_key_slot(slot.as_str());
         if slot.as_str() == self.config().key_slot && self.config().api_key.is_none() {
             let key = ApiKey::new(secret.expose())
                 .ok_or_else(|| DeskError::new(ErrorCode::BadRequest, "the API key is empty"))?;
@@ -132,7 +148,7 @@ impl Desk {
 
     /// Forgets the key of `slot`; when it was the one in use, the app needs setup again.
     pub fn remove_api_key(&self, slot: &str) -> Result<bool, DeskError> {
-        let slot = Slot::parse(slot).map_err(desk_error)?;
+        let slot = self.keys().slot(slot)?;
         let removed = self.keys().store()?.remove(&slot).map_err(desk_error)?;
         tracing::info!(slot = %slot, removed, "API key removed");
         if removed && slot.as_str() == self.config().key_slot && self.config().api_key.is_none() {
@@ -159,7 +175,8 @@ impl Desk {
             };
         }
         let stored = self.keys().store().ok().and_then(|s| {
-            Slot::parse(&slot)
+            self.keys()
+                .slot(&slot)
                 .ok()
                 .and_then(|sl| s.get(&sl).ok().flatten())
         });
@@ -174,6 +191,54 @@ impl Desk {
             slot,
             store,
             store_error,
+        }
+    }
+}
+
+/// The vault slots this profile has set keys in, so removing the profile can remove them all.
+const SETTING_KEY_SLOTS: &str = "keys.slots";
+
+impl Desk {
+    fn key_slots(&self) -> Vec<String> {
+        self.store()
+            .setting(SETTING_KEY_SLOTS)
+            .ok()
+            .flatten()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
+    }
+
+    fn remember_key_slot(&self, slot: &str) {
+        let mut slots = self.key_slots();
+        if slots.iter().any(|s| s == slot) {
+            return;
+        }
+        slots.push(slot.to_owned());
+        let recorded = serde_json::to_string(&slots)
+            .ok()
+            .map(|text| self.store().set_setting(SETTING_KEY_SLOTS, Some(&text)));
+        if !matches!(recorded, Some(Ok(()))) {
+            tracing::warn!(%slot, "cannot record the key's slot");
+        }
+    }
+
+    /// Removes every key this profile set (and its configured slot's): the profile is going away.
+    pub(crate) fn forget_all_keys(&self) {
+        let Ok(store) = self.keys().store() else {
+            return;
+        };
+        let mut slots: Vec<Slot> = self
+            .key_slots()
+            .iter()
+            .filter_map(|s| Slot::parse(s).ok())
+            .collect();
+        if let Ok(configured) = self.keys().slot(&self.config().key_slot) {
+            slots.push(configured);
+        }
+        for slot in slots {
+            if let Err(error) = store.remove(&slot) {
+                tracing::warn!(%slot, %error, "cannot remove a removed profile's key");
+            }
         }
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod backups;
 mod config;
+mod conversations;
 mod desk;
+mod device;
 pub mod doctor;
 mod error;
 pub mod export;
@@ -11,8 +13,10 @@ pub mod images;
 pub mod keys;
 pub mod logging;
 mod send;
+pub mod settings;
 pub mod speech;
 pub mod usage;
+mod views;
 
 pub use config::{
     DEFAULT_MODEL, DeskConfig, ENV_API_KEY, ENV_BASE_URL, ENV_HOME, ENV_MODEL, ENV_REGION,
@@ -20,13 +24,22 @@ pub use config::{
 };
 pub use config::{ENV_KEY_FILE, ENV_KEY_FILE_PASSWORD, ENV_VAULT, VaultSetting};
 pub use desk::{AppMode, AppStatus, ConversationView, Desk};
+pub use desk_accounts::{PasswordPolicy, Profile, Role, SessionGrant};
+pub use device::{Device, DeviceStatus};
 pub use doctor::{Advice, AdviceText, Language, advise};
 pub use error::{DeskError, ErrorCode};
 pub use images::{ImageJob, ImageTaskView};
 pub use keys::{ApiKeyStatus, KeySource};
-pub use send::{SendOutcome, SendRequest, StreamUpdate};
+pub use send::{MAX_ATTACHMENT_BYTES, NewAttachment, SendOutcome, SendRequest, StreamUpdate};
+pub use settings::{Settings, Theme, UiLanguage};
 pub use speech::{Sentence, SpeechSummary, Transcript};
+pub use views::{BinaryData, ConnectionCheck, ModelView, ThinkingSupport};
 
+pub use backups::RestoreReport;
+pub use desk_store::BackupInfo;
+pub use desk_store::{
+    Attachment, ChatParams, ConversationPatch, ConversationScope, SearchSource, ToolCall,
+};
 pub use desk_store::{
     Conversation, HIGHLIGHT_END, HIGHLIGHT_START, Message, MessageError, MessageRole,
     MessageStatus, SearchHit, Usage,

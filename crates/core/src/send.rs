@@ -1,10 +1,20 @@
 //! Sending a prompt: store it, stream the reply to the caller while saving it, and record how it
 //! ended. Nothing the user typed or the model sent is lost on any failure path.
+//!
+//! Messages form a tree: a prompt follows a parent (by default the conversation's newest message),
+//! a regenerated reply is a sibling of the reply it replaces, and an edited prompt resent under
+//! the original's parent is a sibling of the original. The model sees only the path from the root
+//! to the new message, under the conversation's parameters.
 
 use std::time::{Duration, Instant};
 
-use bailian::{ChatMessage, ChatRequest, Role};
-use desk_store::{Message, MessageRole, MessageStatus, NewMessage, Usage};
+use bailian::registry::{Modality, ModelInfo, Thinking};
+use bailian::{ChatMessage, ChatRequest, Role, ToolCallAssembler};
+use base64::Engine as _;
+use desk_store::{
+    AttachmentData, ChatParams, Message, MessageRole, MessageStatus, NewMessage, ReplyEnding,
+    SearchSource, Store, ToolCall, Usage,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::desk::Desk;
@@ -17,7 +27,10 @@ const SAVE_INTERVAL: Duration = Duration::from_millis(250);
 /// Longest title derived from a first prompt.
 const TITLE_CHARS: usize = 48;
 
-#[derive(Debug, Clone, Deserialize)]
+/// The largest image accepted as an attachment: what DashScope takes inline.
+pub const MAX_ATTACHMENT_BYTES: usize = bailian::media::MAX_IMAGE_BYTES;
+
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SendRequest {
     /// `None` starts a new conversation.
@@ -25,6 +38,32 @@ pub struct SendRequest {
     pub prompt: String,
     /// `None` uses the conversation's model, or the default for a new one.
     pub model: Option<String>,
+    /// The message the new prompt follows. `None` means after the conversation's newest message;
+    /// an earlier message makes a sibling branch (edit-and-resend passes the edited prompt's
+    /// parent).
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    /// Edit-and-resend: the user message this prompt replaces. The new prompt becomes its sibling
+    /// (same parent, the root for a conversation's first prompt); the original stays.
+    #[serde(default)]
+    pub edit_of: Option<String>,
+    /// Images for the model to see with the prompt.
+    #[serde(default)]
+    pub attachments: Vec<NewAttachment>,
+    /// A new conversation's parameters (default: the settings' default parameters). An existing
+    /// conversation keeps its own; see [`Desk::update_conversation`].
+    #[serde(default)]
+    pub params: Option<ChatParams>,
+}
+
+/// An image attached by the user, as read from a drop or a paste.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAttachment {
+    /// What the UI believes it is; the bytes decide (see [`bailian::media::sniff_image_mime`]).
+    pub mime: String,
+    /// Base64 of the bytes, without a `data:` prefix.
+    pub base64: String,
 }
 
 /// What the caller hears while a reply streams.
@@ -35,10 +74,11 @@ pub struct SendRequest {
     rename_all_fields = "camelCase"
 )]
 pub enum StreamUpdate {
-    /// The prompt and the reply's placeholder are stored.
+    /// The reply's placeholder (and, for a new prompt, the prompt) is stored. `user_message` is
+    /// `None` for a regenerated reply, which answers a prompt already stored.
     Started {
         conversation_id: String,
-        user_message: Box<Message>,
+        user_message: Option<Box<Message>>,
         assistant_message: Box<Message>,
     },
     /// A cut reply is being continued in place; deltas append to its text.
@@ -48,6 +88,12 @@ pub enum StreamUpdate {
     },
     /// Text added to the reply.
     Delta { text: String },
+    /// Thinking added to the reply's reasoning, kept apart from its text.
+    Reasoning { text: String },
+    /// The web pages the reply's search found (the whole list, each time it changes).
+    SearchSources { sources: Vec<SearchSource> },
+    /// The function calls the reply asked for, assembled, once the stream ended.
+    ToolCalls { calls: Vec<ToolCall> },
     /// The request failed before any text and will be tried again.
     Retrying {
         attempt: u32,
@@ -58,6 +104,8 @@ pub enum StreamUpdate {
         status: MessageStatus,
         usage: Option<Usage>,
         error: Option<DeskError>,
+        /// What the reply cost in CNY, when the model has a price (never for the demo).
+        cost_cny: Option<f64>,
     },
 }
 
@@ -82,25 +130,187 @@ fn title_from(prompt: &str) -> String {
     if line.chars().count() > TITLE_CHARS {
         title.push('…');
     }
+    if title.is_empty() {
+        // An image sent without words: a title in no language, until the user renames it.
+        title.push('🖼');
+    }
     title
 }
 
-/// The conversation as the model should see it: what was said, including the text kept from
-/// interrupted replies, without failed placeholders.
-fn history(messages: &[Message]) -> Vec<ChatMessage> {
-    messages
+fn bad_request(message: impl Into<String>) -> DeskError {
+    DeskError::new(ErrorCode::BadRequest, message)
+}
+
+/// Decodes and checks the attachments before anything is stored: base64, at most
+/// [`MAX_ATTACHMENT_BYTES`] each, and an image format vision models read, named by its bytes.
+pub(crate) fn decode_attachments(
+    attachments: &[NewAttachment],
+) -> Result<Vec<AttachmentData>, DeskError> {
+    attachments
         .iter()
-        .filter(|m| !m.content.trim().is_empty())
-        .filter(|m| matches!(m.status, MessageStatus::Complete | MessageStatus::Partial))
-        .map(|m| {
-            let role = match m.role {
-                MessageRole::System => Role::System,
-                MessageRole::User => Role::User,
-                MessageRole::Assistant => Role::Assistant,
-            };
-            ChatMessage::new(role, m.content.clone())
+        .enumerate()
+        .map(|(index, attachment)| {
+            let number = index + 1;
+            // A base64 text is 4/3 of its bytes: refuse an oversized one before decoding it.
+            if attachment.base64.len() / 4 * 3 > MAX_ATTACHMENT_BYTES + 3 {
+                return Err(too_large(number, attachment.base64.len() / 4 * 3));
+            }
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(attachment.base64.trim())
+                .map_err(|e| bad_request(format!("attachment {number} is not base64: {e}")))?;
+            if bytes.len() > MAX_ATTACHMENT_BYTES {
+                return Err(too_large(number, bytes.len()));
+            }
+            let mime = bailian::media::sniff_image_mime(&bytes).ok_or_else(|| {
+                bad_request(format!(
+                    "attachment {number} is not a PNG, JPEG, WebP, BMP or GIF image"
+                ))
+            })?;
+            if !attachment.mime.is_empty() && attachment.mime != mime {
+                tracing::debug!(declared = %attachment.mime, sniffed = mime, "attachment type taken from its bytes");
+            }
+            Ok(AttachmentData {
+                mime: mime.to_owned(),
+                bytes,
+            })
         })
         .collect()
+}
+
+fn too_large(number: usize, bytes: usize) -> DeskError {
+    bad_request(format!(
+        "attachment {number} is {:.1} MB; images may be at most {} MB",
+        bytes as f64 / (1024.0 * 1024.0),
+        MAX_ATTACHMENT_BYTES / (1024 * 1024)
+    ))
+}
+
+fn refuse_images(model: &str) -> DeskError {
+    DeskError::new(
+        ErrorCode::UnsupportedByModel,
+        format!("{model} does not accept images; choose a vision model such as qwen-vl-plus"),
+    )
+}
+
+/// The request for `path` (root first, the message being answered last) under `params`, as
+/// `info`'s model accepts it: the system prompt first; images as image parts for a vision model
+/// (a text model gets earlier turns' text only: it cannot see images, and refusing would strand
+/// a conversation that switched models); `enable_thinking` only where the model has a switch
+/// (`prepare` streams models that always think); search only where the model can search.
+fn build_request(
+    store: &Store,
+    info: &ModelInfo,
+    params: &ChatParams,
+    path: &[Message],
+) -> Result<ChatRequest, DeskError> {
+    let sees_images = info.accepts(Modality::Image);
+    let mut messages = Vec::with_capacity(path.len() + 1);
+    if let Some(system) = params
+        .system_prompt
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        messages.push(ChatMessage::new(Role::System, system));
+    }
+    for message in path {
+        // What was said, including the text kept from interrupted replies, without failed
+        // placeholders or the reply being written.
+        let said = matches!(
+            message.status,
+            MessageStatus::Complete | MessageStatus::Partial
+        );
+        if !said || (message.content.trim().is_empty() && message.attachments.is_empty()) {
+            continue;
+        }
+        let role = match message.role {
+            MessageRole::System => Role::System,
+            MessageRole::User => Role::User,
+            MessageRole::Assistant => Role::Assistant,
+        };
+        let mut turn = ChatMessage::new(role, message.content.clone());
+        if !message.attachments.is_empty() {
+            if sees_images {
+                for attachment in &message.attachments {
+                    let (_, bytes) = store.attachment_data(&attachment.id)?;
+                    let uri = bailian::media::image_bytes_data_uri(&bytes)?;
+                    turn.images.push(uri);
+                }
+            } else {
+                tracing::info!(model = %info.id, message = %message.id, "earlier images left out for a model without vision");
+            }
+        }
+        messages.push(turn);
+    }
+    let mut request = ChatRequest::new(info.id.clone(), messages);
+    let p = &mut request.parameters;
+    p.temperature = params.temperature.map(|t| t as f32);
+    p.enable_thinking = match info.thinking {
+        Thinking::Optional { .. } => params.enable_thinking,
+        Thinking::Unsupported | Thinking::Required => None,
+    };
+    if params.enable_search {
+        if info.search || !info.known {
+            p.enable_search = Some(true);
+        } else {
+            tracing::info!(model = %info.id, "search is on for the conversation but the model cannot search");
+        }
+    }
+    Ok(request)
+}
+
+/// The request answering `message_id` (its path from the root), for the stored placeholder
+/// `reply_id`. Should it fail (the store failing to read), the placeholder is marked failed
+/// rather than left streaming until the next start.
+fn request_for(
+    store: &Store,
+    info: &ModelInfo,
+    params: &ChatParams,
+    message_id: &str,
+    reply_id: &str,
+) -> Result<ChatRequest, DeskError> {
+    let built = store
+        .path_to(message_id)
+        .map_err(DeskError::from)
+        .and_then(|path| build_request(store, info, params, &path));
+    if let Err(error) = &built {
+        let ending = ReplyEnding::new("", MessageStatus::Failed, Some(error.to_message_error()));
+        if let Err(also) = store.finish_reply(reply_id, ending) {
+            tracing::error!(%also, reply = %reply_id, "could not mark the reply failed");
+        }
+    }
+    built
+}
+
+/// `search_info.search_results` as sources; items without a URL are not sources.
+fn search_sources(info: &serde_json::Value) -> Vec<SearchSource> {
+    info.get("search_results")
+        .and_then(serde_json::Value::as_array)
+        .map(|results| {
+            results
+                .iter()
+                .enumerate()
+                .filter_map(|(position, item)| {
+                    let text = |key: &str| {
+                        item.get(key)
+                            .and_then(serde_json::Value::as_str)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                    };
+                    Some(SearchSource {
+                        index: item
+                            .get("index")
+                            .and_then(serde_json::Value::as_u64)
+                            .and_then(|i| u32::try_from(i).ok())
+                            .unwrap_or(u32::try_from(position + 1).unwrap_or(u32::MAX)),
+                        url: text("url")?,
+                        title: text("title").unwrap_or_default(),
+                        site_name: text("site_name"),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `dashscope.aliyuncs.com` from `https://dashscope.aliyuncs.com:443/x`, for advice that names it.
@@ -118,6 +328,16 @@ fn to_store_usage(usage: bailian::Usage) -> Usage {
         output_tokens: usage.output_tokens,
         total_tokens: usage.total_tokens,
     }
+}
+
+/// A reply's own cost: priced usage of a live reply. The demo and replies without usage have
+/// none (the ledger keeps the call's own account; see [`chat_usage`]).
+fn reply_cost(model: &str, demo: bool, usage: Option<Usage>) -> Option<f64> {
+    if demo {
+        return None;
+    }
+    let usage = usage?;
+    crate::usage::token_cost(model, false, usage.input_tokens, usage.output_tokens).0
 }
 
 /// The ledger row of one send: the final usage, the cost when the model has a price. A failure
@@ -166,8 +386,10 @@ struct Reply {
     reply_id: String,
     model: String,
     request: ChatRequest,
-    /// Text the stored message already holds (empty for a new reply).
+    /// Text, reasoning and sources the stored message already holds (empty for a new reply).
     text: String,
+    reasoning: String,
+    search_sources: Vec<SearchSource>,
 }
 
 /// How a stream ended, before it is recorded.
@@ -176,84 +398,230 @@ struct Ending {
     error: Option<DeskError>,
 }
 
+/// Refuses a conversation in the trash: it has to be restored before it is written to.
+fn writable(conversation: &desk_store::Conversation) -> Result<(), DeskError> {
+    if conversation.deleted_at.is_some() {
+        return Err(bad_request(format!(
+            "conversation {} is in the trash; restore it to continue",
+            conversation.id
+        )));
+    }
+    Ok(())
+}
+
+fn assistant_placeholder(model: &str, demo: bool) -> NewMessage {
+    NewMessage {
+        role: MessageRole::Assistant,
+        content: String::new(),
+        status: MessageStatus::Streaming,
+        model: Some(model.to_owned()),
+        demo,
+        attachments: Vec::new(),
+    }
+}
+
 impl Desk {
-    /// Sends `request.prompt` and streams the reply through `on_update`. Resolves when the reply
-    /// is complete, stopped by the user (`partial`), or failed; a failure after the prompt was
-    /// stored is both reported in `Finished` and returned as the error.
+    /// Sends `request.prompt` (with its images) and streams the reply through `on_update`.
+    /// Resolves when the reply is complete, stopped by the user (`partial`), or failed; a failure
+    /// after the prompt was stored is both reported in `Finished` and returned as the error.
+    /// Bad input (an empty prompt, an attachment that is not an image or too large, images for a
+    /// model without vision, an unknown conversation or parent) is refused before anything is
+    /// stored or sent.
     pub async fn send_message(
         &self,
         request: SendRequest,
         mut on_update: impl FnMut(StreamUpdate) + Send,
     ) -> Result<SendOutcome, DeskError> {
         let prompt = request.prompt.trim();
-        if prompt.is_empty() {
+        // An image with no words is a question too ("what is this?"); nothing at all is not.
+        if prompt.is_empty() && request.attachments.is_empty() {
             return Err(DeskError::new(
                 ErrorCode::EmptyPrompt,
                 "the prompt is empty",
             ));
         }
+        let attachments = decode_attachments(&request.attachments)?;
+        if request.conversation_id.is_none()
+            && (request.parent_id.is_some() || request.edit_of.is_some())
+        {
+            return Err(bad_request(
+                "a parent message needs its conversation: a new conversation starts at its root",
+            ));
+        }
+        if request.parent_id.is_some() && request.edit_of.is_some() {
+            return Err(bad_request(
+                "name either the parent or the edited message, not both",
+            ));
+        }
+        let new_params = request
+            .params
+            .as_ref()
+            .map(crate::settings::checked_params)
+            .transpose()?;
         let connection = self.connection()?;
         // A spent budget that blocks refuses before anything is stored or sent.
         self.check_budget(connection.demo)?;
+        let settings = if request.conversation_id.is_none() {
+            Some(self.settings()?)
+        } else {
+            None
+        };
 
-        let (conversation_id, model, user_message, assistant_message, chat_history) = {
+        let (conversation_id, model, request_to_send, user_message, assistant_message) = {
             let mut store = self.store();
-            let conversation = match &request.conversation_id {
-                Some(id) => store.conversation(id)?,
-                None => store.create_conversation(
-                    &title_from(prompt),
-                    request
-                        .model
-                        .as_deref()
-                        .unwrap_or(&self.config().default_model),
-                )?,
+            let existing = match &request.conversation_id {
+                Some(id) => {
+                    let conversation = store.conversation(id)?;
+                    writable(&conversation)?;
+                    if let Some(parent) = request.parent_id.as_ref().or(request.edit_of.as_ref()) {
+                        // Checked now so a bad parent stores nothing; the insert checks again.
+                        let found = store.message(parent)?;
+                        if found.conversation_id != conversation.id {
+                            return Err(DeskError::new(
+                                ErrorCode::MessageNotFound,
+                                format!("message {parent} is not in conversation {id}"),
+                            ));
+                        }
+                        if request.edit_of.is_some() && found.role != MessageRole::User {
+                            return Err(bad_request(
+                                "only a prompt (a user message) can be edited",
+                            ));
+                        }
+                    }
+                    Some(conversation)
+                }
+                None => None,
             };
-            let model = request
-                .model
-                .clone()
-                .unwrap_or_else(|| conversation.model.clone());
-            let mut inserted = store.insert_messages(
-                &conversation.id,
-                &[
-                    NewMessage {
-                        role: MessageRole::User,
-                        content: prompt.to_owned(),
-                        status: MessageStatus::Complete,
-                        model: None,
-                        demo: false,
-                    },
-                    NewMessage {
-                        role: MessageRole::Assistant,
-                        content: String::new(),
-                        status: MessageStatus::Streaming,
-                        model: Some(model.clone()),
-                        demo: connection.demo,
-                    },
-                ],
-            )?;
+            let model = match (&request.model, &existing, &settings) {
+                (Some(model), _, _) => model.clone(),
+                (None, Some(conversation), _) => conversation.model.clone(),
+                (None, None, Some(settings)) => settings
+                    .default_model
+                    .clone()
+                    .unwrap_or_else(|| self.config().default_model.clone()),
+                (None, None, None) => self.config().default_model.clone(),
+            };
+            let info = bailian::lookup(&model);
+            if !attachments.is_empty() && !info.accepts(Modality::Image) {
+                return Err(refuse_images(&model));
+            }
+            let conversation = match existing {
+                Some(conversation) => conversation,
+                None => {
+                    let params = new_params
+                        .or_else(|| settings.map(|s| s.default_params))
+                        .unwrap_or_default();
+                    store.create_conversation_with(&title_from(prompt), &model, &params)?
+                }
+            };
+            let turn = [
+                NewMessage {
+                    role: MessageRole::User,
+                    content: prompt.to_owned(),
+                    status: MessageStatus::Complete,
+                    model: None,
+                    demo: false,
+                    attachments,
+                },
+                assistant_placeholder(&model, connection.demo),
+            ];
+            let mut inserted = match (&request.parent_id, &request.edit_of) {
+                (Some(parent), _) => {
+                    store.insert_messages_after(&conversation.id, Some(parent), &turn)?
+                }
+                (None, Some(edited)) => {
+                    let parent = store.message(edited)?.parent_id;
+                    store.insert_messages_after(&conversation.id, parent.as_deref(), &turn)?
+                }
+                (None, None) => store.insert_messages(&conversation.id, &turn)?,
+            };
             let assistant = inserted
                 .pop()
                 .ok_or_else(|| DeskError::new(ErrorCode::Internal, "reply placeholder missing"))?;
             let user = inserted
                 .pop()
                 .ok_or_else(|| DeskError::new(ErrorCode::Internal, "prompt missing"))?;
-            let all = store.messages(&conversation.id)?;
-            let history: Vec<ChatMessage> = history(
-                &all.into_iter()
-                    .filter(|m| m.id != assistant.id)
-                    .collect::<Vec<_>>(),
-            );
-            (conversation.id, model, user, assistant, history)
+            let chat_request =
+                request_for(&store, &info, &conversation.params, &user.id, &assistant.id)?;
+            (conversation.id, model, chat_request, user, assistant)
         };
         let reply_id = assistant_message.id.clone();
-        tracing::info!(conversation = %conversation_id, reply = %reply_id, %model, demo = connection.demo, "sending prompt");
+        tracing::info!(conversation = %conversation_id, reply = %reply_id, %model, demo = connection.demo, images = user_message.attachments.len(), "sending prompt");
         on_update(StreamUpdate::Started {
             conversation_id: conversation_id.clone(),
-            user_message: Box::new(user_message),
+            user_message: Some(Box::new(user_message)),
             assistant_message: Box::new(assistant_message),
         });
+        self.stream_reply(
+            Reply {
+                connection,
+                conversation_id,
+                reply_id,
+                model,
+                request: request_to_send,
+                text: String::new(),
+                reasoning: String::new(),
+                search_sources: Vec::new(),
+            },
+            on_update,
+        )
+        .await
+    }
 
-        let chat_request = ChatRequest::new(model.clone(), chat_history);
+    /// A new reply to the prompt `assistant_message_id` answers, stored as its sibling: the old
+    /// reply stays. It uses the old reply's model (the conversation's when it has none) and the
+    /// conversation's parameters, and sees the path up to that prompt.
+    pub async fn regenerate_reply(
+        &self,
+        assistant_message_id: &str,
+        mut on_update: impl FnMut(StreamUpdate) + Send,
+    ) -> Result<SendOutcome, DeskError> {
+        let connection = self.connection()?;
+        self.check_budget(connection.demo)?;
+        let (conversation_id, model, chat_request, assistant_message) = {
+            let mut store = self.store();
+            let old = store.message(assistant_message_id)?;
+            if old.role != MessageRole::Assistant {
+                return Err(bad_request(format!(
+                    "message {assistant_message_id} is not a reply; only replies can be regenerated"
+                )));
+            }
+            let Some(prompt_id) = old.parent_id.clone() else {
+                return Err(bad_request(format!(
+                    "reply {assistant_message_id} answers no stored prompt"
+                )));
+            };
+            let conversation = store.conversation(&old.conversation_id)?;
+            writable(&conversation)?;
+            let model = old
+                .model
+                .clone()
+                .unwrap_or_else(|| conversation.model.clone());
+            let info = bailian::lookup(&model);
+            let mut inserted = store.insert_messages_after(
+                &conversation.id,
+                Some(&prompt_id),
+                &[assistant_placeholder(&model, connection.demo)],
+            )?;
+            let assistant = inserted
+                .pop()
+                .ok_or_else(|| DeskError::new(ErrorCode::Internal, "reply placeholder missing"))?;
+            let chat_request = request_for(
+                &store,
+                &info,
+                &conversation.params,
+                &prompt_id,
+                &assistant.id,
+            )?;
+            (conversation.id, model, chat_request, assistant)
+        };
+        let reply_id = assistant_message.id.clone();
+        tracing::info!(conversation = %conversation_id, replaces = %assistant_message_id, reply = %reply_id, %model, "regenerating a reply");
+        on_update(StreamUpdate::Started {
+            conversation_id: conversation_id.clone(),
+            user_message: None,
+            assistant_message: Box::new(assistant_message),
+        });
         self.stream_reply(
             Reply {
                 connection,
@@ -262,6 +630,8 @@ impl Desk {
                 model,
                 request: chat_request,
                 text: String::new(),
+                reasoning: String::new(),
+                search_sources: Vec::new(),
             },
             on_update,
         )
@@ -269,8 +639,11 @@ impl Desk {
     }
 
     /// Continues a reply that was cut off (a broken stream, a stop, a crash), in the same message:
-    /// the request carries the text so far as a `partial` assistant turn, so the model writes on
-    /// from where it stopped instead of starting again.
+    /// the request carries the path to its prompt and the text so far as a `partial` assistant
+    /// turn, so the model writes on from where it stopped instead of starting again. The
+    /// conversation's parameters apply, except that it does not search again (the reply keeps
+    /// the sources it has) nor think again where thinking can be switched off (a second chain of
+    /// thought would not belong to the text it continues).
     pub async fn continue_reply(
         &self,
         assistant_message_id: &str,
@@ -278,43 +651,46 @@ impl Desk {
     ) -> Result<SendOutcome, DeskError> {
         let connection = self.connection()?;
         self.check_budget(connection.demo)?;
-        let (reply, history) = {
+        let (reply, mut chat_request) = {
             let store = self.store();
-            let reply = store.message(assistant_message_id).map_err(|_| {
-                DeskError::new(
-                    ErrorCode::BadRequest,
-                    format!("message {assistant_message_id} does not exist"),
-                )
-            })?;
+            let reply = store.message(assistant_message_id)?;
             if reply.role != MessageRole::Assistant
                 || reply.status != MessageStatus::Partial
                 || reply.content.is_empty()
             {
-                return Err(DeskError::new(
-                    ErrorCode::BadRequest,
+                return Err(bad_request(
                     "only a reply that was cut off, with some text, can be continued; regenerate it instead",
                 ));
             }
-            let before: Vec<Message> = store
-                .messages(&reply.conversation_id)?
-                .into_iter()
-                .take_while(|m| m.id != reply.id)
-                .collect();
+            let conversation = store.conversation(&reply.conversation_id)?;
+            writable(&conversation)?;
+            let model = reply
+                .model
+                .clone()
+                .unwrap_or_else(|| conversation.model.clone());
+            let path = match &reply.parent_id {
+                Some(prompt) => store.path_to(prompt)?,
+                None => Vec::new(),
+            };
+            let params = ChatParams {
+                enable_search: false,
+                enable_thinking: Some(false),
+                ..conversation.params.clone()
+            };
+            let chat_request = build_request(&store, &bailian::lookup(&model), &params, &path)?;
             let reopened = store.reopen_for_continuation(&reply.id)?;
-            (reopened, history(&before))
+            (reopened, chat_request)
         };
-        let mut messages = history;
-        messages.push(ChatMessage {
+        chat_request.messages.push(ChatMessage {
             partial: true,
             ..ChatMessage::new(Role::Assistant, reply.content.clone())
         });
-        let model = reply
-            .model
-            .clone()
-            .unwrap_or_else(|| self.config().default_model.clone());
+        let model = chat_request.model.clone();
         tracing::info!(reply = %reply.id, chars = reply.content.len(), "continuing a cut reply");
         let conversation_id = reply.conversation_id.clone();
         let text = reply.content.clone();
+        let reasoning = reply.reasoning.clone().unwrap_or_default();
+        let search_sources = reply.search_sources.clone();
         let reply_id = reply.id.clone();
         on_update(StreamUpdate::Resumed {
             conversation_id: conversation_id.clone(),
@@ -325,9 +701,11 @@ impl Desk {
                 connection,
                 conversation_id,
                 reply_id,
-                model: model.clone(),
-                request: ChatRequest::new(model, messages),
+                model,
+                request: chat_request,
                 text,
+                reasoning,
+                search_sources,
             },
             on_update,
         )
@@ -348,13 +726,20 @@ impl Desk {
             model,
             request: chat_request,
             text: initial,
+            reasoning: initial_reasoning,
+            search_sources: initial_sources,
         } = reply;
         let stop = self.register_stream(&reply_id);
         let host = host_of(connection.client.base_url());
         let started = Instant::now();
         let mut text = initial;
+        let mut reasoning = initial_reasoning;
+        let mut sources = initial_sources;
+        let mut tools = ToolCallAssembler::default();
         let mut usage = None;
         let mut request_id = None;
+        // Whether the reply holds anything (text or thinking) that a failure must keep.
+        let kept = |text: &str, reasoning: &str| !text.is_empty() || !reasoning.is_empty();
 
         let ending = {
             let opened = tokio::select! {
@@ -370,10 +755,10 @@ impl Desk {
             match opened {
                 // A continued reply keeps its earlier text, so it stays partial rather than failed.
                 None => Ending {
-                    status: if text.is_empty() {
-                        MessageStatus::Failed
-                    } else {
+                    status: if kept(&text, &reasoning) {
                         MessageStatus::Partial
+                    } else {
+                        MessageStatus::Failed
                     },
                     error: Some(DeskError::new(
                         ErrorCode::Cancelled,
@@ -381,10 +766,10 @@ impl Desk {
                     )),
                 },
                 Some(Err(error)) => Ending {
-                    status: if text.is_empty() {
-                        MessageStatus::Failed
-                    } else {
+                    status: if kept(&text, &reasoning) {
                         MessageStatus::Partial
+                    } else {
+                        MessageStatus::Failed
                     },
                     error: Some(DeskError::from(error).at_host(host.as_deref())),
                 },
@@ -410,25 +795,54 @@ impl Desk {
                             Some(Ok(chunk)) => {
                                 usage = chunk.usage.map(to_store_usage).or(usage);
                                 request_id = chunk.request_id.or(request_id);
+                                let mut changed = false;
+                                let mut save_now = false;
+                                if let Some(info) = &chunk.search_info {
+                                    let found = search_sources(info);
+                                    if !found.is_empty() && found != sources {
+                                        sources = found;
+                                        on_update(StreamUpdate::SearchSources {
+                                            sources: sources.clone(),
+                                        });
+                                        // Sources come once, first: saved at once.
+                                        save_now = true;
+                                        changed = true;
+                                    }
+                                }
+                                if !chunk.reasoning_delta.is_empty() {
+                                    reasoning.push_str(&chunk.reasoning_delta);
+                                    on_update(StreamUpdate::Reasoning {
+                                        text: chunk.reasoning_delta,
+                                    });
+                                    changed = true;
+                                }
+                                for fragment in chunk.tool_call_fragments {
+                                    tools.push(fragment);
+                                }
                                 if !chunk.delta.is_empty() {
                                     text.push_str(&chunk.delta);
                                     on_update(StreamUpdate::Delta { text: chunk.delta });
-                                    if last_save.elapsed() >= SAVE_INTERVAL {
-                                        if let Err(error) =
-                                            self.store().save_streaming_text(&reply_id, &text)
-                                        {
-                                            tracing::warn!(%error, "could not save the streaming reply; will retry at the end");
-                                        }
-                                        last_save = Instant::now();
+                                    changed = true;
+                                }
+                                if changed && (save_now || last_save.elapsed() >= SAVE_INTERVAL) {
+                                    let saved = self.store().save_streaming_reply(
+                                        &reply_id,
+                                        &text,
+                                        (!reasoning.is_empty()).then_some(reasoning.as_str()),
+                                        &sources,
+                                    );
+                                    if let Err(error) = saved {
+                                        tracing::warn!(%error, "could not save the streaming reply; will retry at the end");
                                     }
+                                    last_save = Instant::now();
                                 }
                             }
                             Some(Err(error)) => {
                                 let error = DeskError::from(error).at_host(host.as_deref());
-                                let status = if text.is_empty() {
-                                    MessageStatus::Failed
-                                } else {
+                                let status = if kept(&text, &reasoning) {
                                     MessageStatus::Partial
+                                } else {
+                                    MessageStatus::Failed
                                 };
                                 break Ending {
                                     status,
@@ -442,16 +856,36 @@ impl Desk {
         };
         self.unregister_stream(&reply_id);
 
-        let stored_error = ending.error.as_ref().map(DeskError::to_message_error);
+        let tool_calls: Vec<ToolCall> = tools
+            .finish()
+            .into_iter()
+            .map(|call| ToolCall {
+                id: call.id,
+                name: call.name,
+                arguments: call.arguments,
+            })
+            .collect();
+        if !tool_calls.is_empty() {
+            on_update(StreamUpdate::ToolCalls {
+                calls: tool_calls.clone(),
+            });
+        }
+        let cost_cny = reply_cost(&model, connection.demo, usage);
         let stored_request_id =
             request_id.or_else(|| ending.error.as_ref().and_then(|e| e.request_id.clone()));
-        self.store().finish_message(
+        self.store().finish_reply(
             &reply_id,
-            &text,
-            ending.status,
-            usage,
-            stored_error.as_ref(),
-            stored_request_id.as_deref(),
+            ReplyEnding {
+                content: text.clone(),
+                status: ending.status,
+                usage,
+                error: ending.error.as_ref().map(DeskError::to_message_error),
+                request_id: stored_request_id,
+                reasoning: (!reasoning.is_empty()).then_some(reasoning),
+                search_sources: sources,
+                tool_calls,
+                cost_cny,
+            },
         )?;
         self.record_usage(chat_usage(
             &model,
@@ -473,6 +907,7 @@ impl Desk {
             status: ending.status,
             usage,
             error: ending.error.clone(),
+            cost_cny,
         });
         let outcome = SendOutcome {
             conversation_id,
@@ -490,6 +925,123 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_results_become_sources() {
+        let info = serde_json::json!({"search_results": [
+            {"index": 2, "title": "T", "url": "https://a.example/", "site_name": "A", "icon": ""},
+            {"title": "no url"},
+            {"url": "https://b.example/"}
+        ]});
+        let sources = search_sources(&info);
+        assert_eq!(sources.len(), 2);
+        assert_eq!(
+            (sources[0].index, sources[0].site_name.as_deref()),
+            (2, Some("A"))
+        );
+        assert_eq!((sources[1].index, sources[1].title.as_str()), (3, ""));
+        assert!(search_sources(&serde_json::json!({})).is_empty());
+    }
+
+    #[test]
+    fn attachments_are_checked_before_anything_is_stored() {
+        let png = NewAttachment {
+            mime: "image/jpeg".into(),
+            base64: base64::engine::general_purpose::STANDARD
+                .encode([0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+        };
+        let decoded = decode_attachments(std::slice::from_ref(&png)).expect("png");
+        assert_eq!(decoded[0].mime, "image/png", "the bytes decide the type");
+        for (bad, why) in [
+            (
+                NewAttachment {
+                    mime: "image/png".into(),
+                    base64: "not base64!".into(),
+                },
+                "not base64",
+            ),
+            (
+                NewAttachment {
+                    mime: "image/png".into(),
+                    base64: base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.7"),
+                },
+                "is not a PNG",
+            ),
+            (
+                NewAttachment {
+                    mime: "image/jpeg".into(),
+                    base64: base64::engine::general_purpose::STANDARD.encode({
+                        let mut huge = vec![0xFF, 0xD8, 0xFF];
+                        huge.resize(MAX_ATTACHMENT_BYTES + 1, 0);
+                        huge
+                    }),
+                },
+                "at most 10 MB",
+            ),
+        ] {
+            let error = decode_attachments(&[png.clone(), bad]).expect_err(why);
+            assert_eq!(error.code, ErrorCode::BadRequest);
+            assert!(
+                error.message.starts_with("attachment 2 ") && error.message.contains(why),
+                "{}",
+                error.message
+            );
+        }
+    }
+
+    /// Stored images are checked again on the way out; one that no longer reads fails the reply
+    /// (with its code) instead of leaving it streaming.
+    #[test]
+    fn a_request_that_cannot_be_built_fails_its_placeholder() {
+        let mut store = Store::open_in_memory().expect("store");
+        let conversation = store
+            .create_conversation("x", "qwen-vl-plus")
+            .expect("conversation");
+        let turn = store
+            .insert_messages(
+                &conversation.id,
+                &[
+                    NewMessage {
+                        role: MessageRole::User,
+                        content: "look".into(),
+                        status: MessageStatus::Complete,
+                        model: None,
+                        demo: false,
+                        attachments: vec![AttachmentData {
+                            mime: "image/png".into(),
+                            bytes: b"no longer an image".to_vec(),
+                        }],
+                    },
+                    assistant_placeholder("qwen-vl-plus", false),
+                ],
+            )
+            .expect("insert");
+        let info = bailian::lookup("qwen-vl-plus");
+        let error = request_for(
+            &store,
+            &info,
+            &ChatParams::default(),
+            &turn[0].id,
+            &turn[1].id,
+        )
+        .expect_err("the image does not read");
+        let reply = store.message(&turn[1].id).expect("reply");
+        assert_eq!(reply.status, MessageStatus::Failed);
+        assert_eq!(
+            reply.error.map(|e| e.code),
+            Some(error.code.as_str().to_owned())
+        );
+        // A text model never reads the image, so the same path builds.
+        let text_only = bailian::lookup("qwen-plus");
+        let request = build_request(
+            &store,
+            &text_only,
+            &ChatParams::default(),
+            &store.path_to(&turn[0].id).expect("path"),
+        )
+        .expect("text only");
+        assert!(request.messages[0].images.is_empty());
+    }
 
     #[test]
     fn titles_are_the_first_line_shortened() {

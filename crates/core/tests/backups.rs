@@ -26,6 +26,7 @@ async fn opening_takes_a_daily_backup_of_existing_history() {
             conversation_id: None,
             prompt: "keep me safe".into(),
             model: None,
+            ..SendRequest::default()
         };
         desk.send_message(request, |_| {}).await.expect("chat");
     }
@@ -56,6 +57,7 @@ async fn a_failed_automatic_backup_is_reported_not_fatal() {
             conversation_id: None,
             prompt: "hello".into(),
             model: None,
+            ..SendRequest::default()
         };
         desk.send_message(request, |_| {}).await.expect("chat");
     }

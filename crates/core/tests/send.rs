@@ -29,6 +29,7 @@ fn ask(prompt: &str, conversation_id: Option<&str>) -> SendRequest {
         conversation_id: conversation_id.map(str::to_owned),
         prompt: prompt.to_owned(),
         model: None,
+        ..SendRequest::default()
     }
 }
 
@@ -73,7 +74,8 @@ async fn a_reply_streams_is_stored_and_survives_reopen() {
             Some(StreamUpdate::Finished {
                 status: MessageStatus::Complete,
                 usage: Some(_),
-                error: None
+                error: None,
+                ..
             })
         ));
         let expected = reply_text("qwen-plus", 1, "Hello there");

@@ -34,6 +34,7 @@ fn ask(prompt: &str) -> SendRequest {
         conversation_id: None,
         prompt: prompt.to_owned(),
         model: None,
+        ..SendRequest::default()
     }
 }
 

@@ -10,6 +10,10 @@ pub mod op;
 pub use hlc::{Clock, ClockError, Hlc, HybridClock, SystemClock};
 pub use id::{DeviceId, new_id};
 pub use model::{
-    Conversation, Message, MessageError, MessageRole, MessageStatus, NewMessage, Usage,
+    Attachment, AttachmentData, ChatParams, Conversation, ConversationPatch, ConversationScope,
+    Message, MessageError, MessageRole, MessageStatus, NewMessage, SearchSource, ToolCall, Usage,
 };
-pub use op::{Change, ConversationCreated, MessageFinished, MessageInserted, Op, OpDecodeError};
+pub use op::{
+    Change, ConversationCreated, ConversationPurged, ConversationRestored, ConversationTrashed,
+    ConversationUpdated, MessageDeleted, MessageFinished, MessageInserted, Op, OpDecodeError,
+};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Conversation {
     pub id: String,
@@ -11,6 +11,124 @@ pub struct Conversation {
     pub created_at: i64,
     pub updated_at: i64,
     pub message_count: i64,
+    /// Pinned conversations are listed first.
+    #[serde(default)]
+    pub pinned: bool,
+    /// A folder name, or `None` for none.
+    #[serde(default)]
+    pub folder: Option<String>,
+    #[serde(default)]
+    pub archived: bool,
+    /// Unix ms when it was moved to the trash; `None` when it is not in the trash.
+    #[serde(default)]
+    pub deleted_at: Option<i64>,
+    /// How its requests are made.
+    #[serde(default)]
+    pub params: ChatParams,
+}
+
+/// How a conversation's requests are made; `None` fields leave the model's defaults in place.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ChatParams {
+    pub temperature: Option<f64>,
+    /// `None` follows the model (thinking required, optional with its default, or unsupported).
+    pub enable_thinking: Option<bool>,
+    pub enable_search: bool,
+    /// Sent as a system message before the history.
+    pub system_prompt: Option<String>,
+}
+
+/// Which conversations a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationScope {
+    /// Neither archived nor in the trash: pinned first, then the most recently active.
+    #[default]
+    Active,
+    /// Archived and not in the trash, most recently active first.
+    Archived,
+    /// In the trash, most recently trashed first.
+    Trash,
+}
+
+/// A change to a conversation's own fields; absent fields stay as they are. `folder` tells apart
+/// absent (keep) from `null` (no folder).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub folder: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<ChatParams>,
+}
+
+impl ConversationPatch {
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.pinned.is_none()
+            && self.folder.is_none()
+            && self.archived.is_none()
+            && self.params.is_none()
+    }
+}
+
+/// For `Option<Option<T>>` fields: a field that is present (even as `null`) is `Some`, so a patch
+/// can say "clear" (`Some(None)`) apart from "keep" (`None`, the field absent, via `default`).
+pub(crate) fn present_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// One web page a reply's search found (DashScope's `search_info.search_results`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchSource {
+    pub index: u32,
+    pub title: String,
+    pub url: String,
+    #[serde(default)]
+    pub site_name: Option<String>,
+}
+
+/// A function call a reply asked for, assembled from its streamed fragments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    /// The arguments as the model wrote them: a JSON text, not validated.
+    pub arguments: String,
+}
+
+/// An image attached to a message: its metadata (the bytes stay in the store, read on demand).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    pub id: String,
+    pub mime: String,
+    /// The size in bytes.
+    pub bytes: u64,
+}
+
+/// An attachment to store with a new message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentData {
+    pub mime: String,
+    pub bytes: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +206,10 @@ pub struct Usage {
     pub total_tokens: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One message. Messages form a tree through `parent_id`: regenerating a reply or editing and
+/// resending a prompt adds a sibling, and the UI shows one path from the root. The fields added
+/// with the tree default when absent, so exports written before it still read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: String,
@@ -103,6 +224,21 @@ pub struct Message {
     pub request_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The message this one answers or follows; `None` for the first of a conversation.
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    /// The model's thinking (`reasoning_content`), kept apart from the answer.
+    #[serde(default)]
+    pub reasoning: Option<String>,
+    #[serde(default)]
+    pub search_sources: Vec<SearchSource>,
+    #[serde(default)]
+    pub tool_calls: Vec<ToolCall>,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// CNY from the registry's price; `None` when unknown or not a paid reply.
+    #[serde(default)]
+    pub cost_cny: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,4 +248,6 @@ pub struct NewMessage {
     pub status: MessageStatus,
     pub model: Option<String>,
     pub demo: bool,
+    /// Images stored with the message, in this order.
+    pub attachments: Vec<AttachmentData>,
 }

@@ -2,19 +2,31 @@
 //! other devices. An op is an envelope the sync server can store and serve without understanding
 //! it (`kind` + JSON `payload`), and a [`Change`] once decoded by an app that knows the kind.
 //!
-//! Only outcomes are ops: a conversation created, a message inserted, a message finished (its
-//! final text, status, usage and error). The text a reply has while it streams is saved locally
-//! for crash safety but is not an op: other devices only need the outcome, and logging every
-//! save (four a second, each carrying the whole text so far) would make the log grow with the
-//! square of a reply's length. A reply cut by a crash still gets its op: recovery at start-up
-//! finishes it as `partial` with the text saved so far.
+//! Only outcomes are ops: a conversation created, updated (title, pin, folder, archive,
+//! parameters), trashed, restored or purged; a message inserted (with its place in the tree), a
+//! message finished (its final text, reasoning, search sources, tool calls, status, usage, cost
+//! and error), a message deleted with its descendants. The text a reply has while it streams is
+//! saved locally for crash safety but is not an op: other devices only need the outcome, and
+//! logging every save (four a second, each carrying the whole text so far) would make the log
+//! grow with the square of a reply's length. A reply cut by a crash still gets its op: recovery at
+//! start-up finishes it as `partial` with the text saved so far.
+//!
+//! Attachments' bytes are not in ops: an image can be megabytes and the log is what every device
+//! downloads, so blobs will sync through their own channel (by attachment id) when sync exists.
+//! Until then an attachment lives only in the store that received it.
+//!
+//! Fields added after the first release carry `#[serde(default)]`, so ops written by older
+//! versions still decode.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::hlc::Hlc;
 use crate::id::DeviceId;
-use crate::model::{MessageError, MessageRole, MessageStatus, Usage};
+use crate::model::{
+    ChatParams, MessageError, MessageRole, MessageStatus, SearchSource, ToolCall, Usage,
+    present_or_null,
+};
 
 /// One entry of a device's log. `(device_id, seq)` is unique and `seq` counts 1, 2, 3… without
 /// gaps for each device, so a reader can resume from the last `seq` it has.
@@ -50,7 +62,52 @@ pub struct ConversationCreated {
     pub created_at: i64,
 }
 
+/// A conversation's fields changed; absent fields are untouched. Each field is its own
+/// last-writer-wins register (by HLC), so concurrent edits of different fields both survive.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationUpdated {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    /// `Some(None)` removes the folder.
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub folder: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<ChatParams>,
+}
+
+/// Moved to the trash. Trashed and restored share one last-writer-wins register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationTrashed {
+    pub id: String,
+    pub deleted_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationRestored {
+    pub id: String,
+}
+
+/// Deleted for good with its messages. A tombstone keeps ops that arrive later for it (or for
+/// its messages) from bringing it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationPurged {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageInserted {
     pub id: String,
@@ -61,9 +118,19 @@ pub struct MessageInserted {
     pub model: Option<String>,
     pub demo: bool,
     pub created_at: i64,
+    /// The message this one follows: `Some(None)` for the first of a conversation. `None` (the
+    /// field absent) only in ops written before messages formed a tree: such a message follows
+    /// the one before it in its conversation by `(created_at, id)`, as those versions showed it
+    /// and as migration 0006 chained the rows they left.
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parent_id: Option<Option<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageFinished {
     pub id: String,
@@ -73,36 +140,97 @@ pub struct MessageFinished {
     pub error: Option<MessageError>,
     pub request_id: Option<String>,
     pub finished_at: i64,
+    #[serde(default)]
+    pub reasoning: Option<String>,
+    #[serde(default)]
+    pub search_sources: Vec<SearchSource>,
+    #[serde(default)]
+    pub tool_calls: Vec<ToolCall>,
+    #[serde(default)]
+    pub cost_cny: Option<f64>,
+}
+
+impl MessageFinished {
+    /// A finish with only the fields the first release had; the rest empty.
+    pub fn plain(
+        id: String,
+        content: String,
+        status: MessageStatus,
+        error: Option<MessageError>,
+        finished_at: i64,
+    ) -> Self {
+        Self {
+            id,
+            content,
+            status,
+            usage: None,
+            error,
+            request_id: None,
+            finished_at,
+            reasoning: None,
+            search_sources: Vec::new(),
+            tool_calls: Vec::new(),
+            cost_cny: None,
+        }
+    }
+}
+
+/// A message and every message below it in the tree were deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDeleted {
+    pub id: String,
 }
 
 /// What an op does, decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     ConversationCreated(ConversationCreated),
+    ConversationUpdated(ConversationUpdated),
+    ConversationTrashed(ConversationTrashed),
+    ConversationRestored(ConversationRestored),
+    ConversationPurged(ConversationPurged),
     MessageInserted(MessageInserted),
     MessageFinished(MessageFinished),
+    MessageDeleted(MessageDeleted),
 }
 
 impl Change {
     pub const CONVERSATION_CREATED: &'static str = "conversation.created";
+    pub const CONVERSATION_UPDATED: &'static str = "conversation.updated";
+    pub const CONVERSATION_TRASHED: &'static str = "conversation.trashed";
+    pub const CONVERSATION_RESTORED: &'static str = "conversation.restored";
+    pub const CONVERSATION_PURGED: &'static str = "conversation.purged";
     pub const MESSAGE_INSERTED: &'static str = "message.inserted";
     pub const MESSAGE_FINISHED: &'static str = "message.finished";
+    pub const MESSAGE_DELETED: &'static str = "message.deleted";
 
     pub fn kind(&self) -> &'static str {
         match self {
             Change::ConversationCreated(_) => Self::CONVERSATION_CREATED,
+            Change::ConversationUpdated(_) => Self::CONVERSATION_UPDATED,
+            Change::ConversationTrashed(_) => Self::CONVERSATION_TRASHED,
+            Change::ConversationRestored(_) => Self::CONVERSATION_RESTORED,
+            Change::ConversationPurged(_) => Self::CONVERSATION_PURGED,
             Change::MessageInserted(_) => Self::MESSAGE_INSERTED,
             Change::MessageFinished(_) => Self::MESSAGE_FINISHED,
+            Change::MessageDeleted(_) => Self::MESSAGE_DELETED,
         }
     }
 
     pub fn payload(&self) -> serde_json::Value {
         let value = match self {
             Change::ConversationCreated(c) => serde_json::to_value(c),
+            Change::ConversationUpdated(c) => serde_json::to_value(c),
+            Change::ConversationTrashed(c) => serde_json::to_value(c),
+            Change::ConversationRestored(c) => serde_json::to_value(c),
+            Change::ConversationPurged(c) => serde_json::to_value(c),
             Change::MessageInserted(m) => serde_json::to_value(m),
             Change::MessageFinished(m) => serde_json::to_value(m),
+            Change::MessageDeleted(m) => serde_json::to_value(m),
         };
-        // Plain structs of strings, numbers and enums always serialize; `Null` is unreachable.
+        // Plain structs of strings, numbers and enums always serialize (a non-finite cost is
+        // written as `null`); `Null` is unreachable.
         value.unwrap_or(serde_json::Value::Null)
     }
 
@@ -118,8 +246,13 @@ impl Change {
         }
         match kind {
             Self::CONVERSATION_CREATED => parse(kind, payload).map(Change::ConversationCreated),
+            Self::CONVERSATION_UPDATED => parse(kind, payload).map(Change::ConversationUpdated),
+            Self::CONVERSATION_TRASHED => parse(kind, payload).map(Change::ConversationTrashed),
+            Self::CONVERSATION_RESTORED => parse(kind, payload).map(Change::ConversationRestored),
+            Self::CONVERSATION_PURGED => parse(kind, payload).map(Change::ConversationPurged),
             Self::MESSAGE_INSERTED => parse(kind, payload).map(Change::MessageInserted),
             Self::MESSAGE_FINISHED => parse(kind, payload).map(Change::MessageFinished),
+            Self::MESSAGE_DELETED => parse(kind, payload).map(Change::MessageDeleted),
             other => Err(OpDecodeError::UnknownKind(other.to_owned())),
         }
     }
@@ -152,6 +285,19 @@ mod tests {
             }),
             request_id: None,
             finished_at: 42,
+            reasoning: Some("先想一想".into()),
+            search_sources: vec![SearchSource {
+                index: 1,
+                title: "t".into(),
+                url: "https://example.invalid/".into(),
+                site_name: None,
+            }],
+            tool_calls: vec![ToolCall {
+                id: "call_1".into(),
+                name: "f".into(),
+                arguments: "{}".into(),
+            }],
+            cost_cny: Some(0.0012),
         });
         let op = Op {
             op_id: Uuid::now_v7(),
@@ -168,6 +314,79 @@ mod tests {
         let back: Op = serde_json::from_str(&wire).expect("deserialize");
         assert_eq!(back, op);
         assert_eq!(back.change().expect("decode"), change);
+    }
+
+    /// Ops written before the tree and the richer replies existed still decode, with the new
+    /// fields empty; a legacy insert is told apart from a root.
+    #[test]
+    fn ops_of_older_versions_still_decode() {
+        let legacy_insert = serde_json::json!({
+            "id": "m1", "conversationId": "c1", "role": "user", "content": "hi",
+            "status": "complete", "model": null, "demo": false, "createdAt": 1
+        });
+        let Change::MessageInserted(inserted) =
+            Change::decode(Change::MESSAGE_INSERTED, &legacy_insert).expect("decode")
+        else {
+            panic!("wrong kind");
+        };
+        assert_eq!(
+            inserted.parent_id, None,
+            "legacy: follows the previous message"
+        );
+        let legacy_finish = serde_json::json!({
+            "id": "m1", "content": "x", "status": "complete", "usage": null, "error": null,
+            "requestId": null, "finishedAt": 2
+        });
+        let Change::MessageFinished(finished) =
+            Change::decode(Change::MESSAGE_FINISHED, &legacy_finish).expect("decode")
+        else {
+            panic!("wrong kind");
+        };
+        assert_eq!(
+            finished,
+            MessageFinished::plain("m1".into(), "x".into(), MessageStatus::Complete, None, 2)
+        );
+
+        // A root is written with an explicit null and reads back as one.
+        let root = Change::MessageInserted(MessageInserted {
+            parent_id: Some(None),
+            ..inserted.clone()
+        });
+        assert!(root.payload().get("parentId").is_some_and(|p| p.is_null()));
+        assert_eq!(
+            Change::decode(root.kind(), &root.payload()).expect("decode"),
+            root
+        );
+        let child = Change::MessageInserted(MessageInserted {
+            parent_id: Some(Some("m0".into())),
+            ..inserted
+        });
+        assert_eq!(
+            Change::decode(child.kind(), &child.payload()).expect("decode"),
+            child
+        );
+    }
+
+    #[test]
+    fn a_folder_removed_is_not_a_folder_kept() {
+        let removed = Change::ConversationUpdated(ConversationUpdated {
+            id: "c1".into(),
+            folder: Some(None),
+            ..ConversationUpdated::default()
+        });
+        let kept = Change::ConversationUpdated(ConversationUpdated {
+            id: "c1".into(),
+            pinned: Some(true),
+            ..ConversationUpdated::default()
+        });
+        assert!(removed.payload()["folder"].is_null());
+        assert!(kept.payload().get("folder").is_none());
+        for change in [removed, kept] {
+            assert_eq!(
+                Change::decode(change.kind(), &change.payload()).expect("decode"),
+                change
+            );
+        }
     }
 
     #[test]

@@ -51,7 +51,10 @@ impl Default for EmulatorConfig {
     }
 }
 
-/// One request as the emulator saw it, for tests that count attempts.
+/// How many requests the log keeps (the oldest half goes when it is full).
+pub const MAX_RECORDED_REQUESTS: usize = 1000;
+
+/// One request as the emulator saw it, for tests that count attempts and check what was sent.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordedRequest {
     pub path: String,
@@ -59,6 +62,9 @@ pub struct RecordedRequest {
     pub stream: bool,
     /// The fault spec applied to this request, if any.
     pub fault: Option<String>,
+    /// The JSON body, when it was JSON: lets a test see the history, parameters and images a
+    /// client sent.
+    pub body: Option<Value>,
 }
 
 #[derive(Debug, Default)]
@@ -170,16 +176,25 @@ impl Shared {
             },
         };
         let parsed: Option<Value> = serde_json::from_slice(body).ok();
-        lock(&self.requests).push(RecordedRequest {
-            path: path.to_owned(),
-            model: parsed
-                .as_ref()
-                .and_then(|b| b.get("model"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            stream,
-            fault: spec,
-        });
+        {
+            let mut requests = lock(&self.requests);
+            // The log serves tests, which look at recent requests; a long demo session (images
+            // inline) must not grow it without bound.
+            if requests.len() >= MAX_RECORDED_REQUESTS {
+                requests.drain(..MAX_RECORDED_REQUESTS / 2);
+            }
+            requests.push(RecordedRequest {
+                path: path.to_owned(),
+                model: parsed
+                    .as_ref()
+                    .and_then(|b| b.get("model"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                stream,
+                fault: spec,
+                body: parsed.clone(),
+            });
+        }
         if let Some(ms) = fault.first_byte_delay_ms {
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }

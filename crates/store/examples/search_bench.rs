@@ -405,6 +405,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     status: MessageStatus::Complete,
                     model: (i % 2 == 1).then(|| "qwen-plus".to_owned()),
                     demo: false,
+                    attachments: Vec::new(),
                 })
                 .collect();
             let conversation = &conversations[batch_index % conversations.len()];

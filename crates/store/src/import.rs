@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::{Result, Store};
 
 /// A conversation to import with its messages (oldest first is not required).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImportedConversation {
     pub id: String,
     pub title: String,
@@ -60,6 +60,10 @@ impl Store {
                     }))?;
                     counts.conversations_added += 1;
                 }
+                // A file written since messages form a tree names parents; there, a message
+                // without one is a root. In a file from before, no message has one, and each
+                // follows the one before it (the legacy rule of `MessageInserted`).
+                let names_parents = conversation.messages.iter().any(|m| m.parent_id.is_some());
                 let mut messages: Vec<&Message> = conversation.messages.iter().collect();
                 messages.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
                 for m in messages {
@@ -86,23 +90,38 @@ impl Store {
                         model: m.model.clone(),
                         demo: m.demo,
                         created_at: m.created_at,
+                        parent_id: if names_parents {
+                            Some(m.parent_id.clone())
+                        } else {
+                            None
+                        },
                     }))?;
                     // As the backfill does: a finish op carries what the insert cannot (usage,
-                    // error, request id, the time it ended).
+                    // error, request id, reasoning, sources, cost, the time it ended).
                     let finished = m.usage.is_some()
                         || m.error.is_some()
                         || m.request_id.is_some()
+                        || m.reasoning.is_some()
+                        || !m.search_sources.is_empty()
+                        || !m.tool_calls.is_empty()
+                        || m.cost_cny.is_some()
                         || m.updated_at != m.created_at
                         || status != m.status;
                     if finished {
                         writer.record(Change::MessageFinished(MessageFinished {
-                            id: m.id.clone(),
-                            content: m.content.clone(),
-                            status,
                             usage: m.usage,
-                            error: m.error.clone(),
                             request_id: m.request_id.clone(),
-                            finished_at: m.updated_at.max(m.created_at),
+                            reasoning: m.reasoning.clone(),
+                            search_sources: m.search_sources.clone(),
+                            tool_calls: m.tool_calls.clone(),
+                            cost_cny: m.cost_cny,
+                            ..MessageFinished::plain(
+                                m.id.clone(),
+                                m.content.clone(),
+                                status,
+                                m.error.clone(),
+                                m.updated_at.max(m.created_at),
+                            )
                         }))?;
                     }
                     counts.messages_added += 1;

@@ -9,7 +9,9 @@
 //! [`StoreError::Corrupt`] (never replaced by an empty database), and every schema upgrade is
 //! preceded by a backup that is restored if the upgrade fails.
 
+mod attachments;
 mod backup;
+mod chat;
 mod images;
 mod import;
 mod migrations;
@@ -21,14 +23,16 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use desk_domain::{
-    Change, Clock, ConversationCreated, HybridClock, MessageFinished, MessageInserted, SystemClock,
+    Change, Clock, ConversationCreated, ConversationUpdated, HybridClock, MessageFinished,
+    MessageInserted, SystemClock,
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 pub use backup::{BackupInfo, backups_dir, list_backups, restore_backup};
 pub use desk_domain::{
-    Conversation, DeviceId, Hlc, Message, MessageError, MessageRole, MessageStatus, NewMessage, Op,
-    Usage,
+    Attachment, AttachmentData, ChatParams, Conversation, ConversationPatch, ConversationScope,
+    DeviceId, Hlc, Message, MessageError, MessageRole, MessageStatus, NewMessage, Op, SearchSource,
+    ToolCall, Usage,
 };
 pub use images::{ImageTask, StoredImage};
 pub use import::{ImportCounts, ImportedConversation};
@@ -62,6 +66,10 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("{what} {id} does not exist")]
     NotFound { what: &'static str, id: String },
+    #[error(
+        "conversation {id} is not in the trash; only a conversation in the trash can be deleted for good"
+    )]
+    NotInTrash { id: String },
     #[error("stored value {value:?} is not a valid {what}")]
     InvalidValue { what: &'static str, value: String },
     #[error(
@@ -129,9 +137,6 @@ pub fn now_ms() -> i64 {
 }
 
 pub use desk_domain::new_id;
-
-const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, model, demo, error_code, error_message, \
-     request_id, input_tokens, output_tokens, total_tokens, created_at, updated_at";
 
 impl Store {
     pub(crate) fn conn(&self) -> &Connection {
@@ -344,32 +349,34 @@ impl Store {
     /// Replies still `streaming` when no stream can be running (at start-up) were cut by a crash.
     /// Only this device's: a reply another device is streaming arrives as `streaming` and is
     /// finished by that device's own op. Each recovery is a finish op, so other devices learn the
-    /// outcome and the text saved so far.
+    /// outcome and the text, reasoning and search sources saved so far.
     fn recover_interrupted(&self) -> Result<usize> {
         self.write(|writer| {
-            let stuck: Vec<(String, String)> = {
+            let stuck: Vec<String> = {
                 let mut statement = writer.conn().prepare(
-                    "SELECT id, content FROM messages WHERE status = 'streaming' \
+                    "SELECT id FROM messages WHERE status = 'streaming' \
                      AND (origin_device = ?1 OR origin_device IS NULL) ORDER BY local_id",
                 )?;
-                let rows = statement.query_map(params![self.device.to_string()], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
+                let rows = statement.query_map(params![self.device.to_string()], |r| r.get(0))?;
                 rows.collect::<rusqlite::Result<_>>()?
             };
             let now = now_ms();
-            for (id, content) in &stuck {
+            for id in &stuck {
+                let saved = message_in(writer.conn(), id)?;
                 writer.record(Change::MessageFinished(MessageFinished {
-                    id: id.clone(),
-                    content: content.clone(),
-                    status: MessageStatus::Partial,
-                    usage: None,
-                    error: Some(MessageError {
-                        code: "stream_interrupted".into(),
-                        message: "The app closed before this reply finished.".into(),
-                    }),
-                    request_id: None,
-                    finished_at: now,
+                    reasoning: saved.reasoning,
+                    search_sources: saved.search_sources,
+                    tool_calls: saved.tool_calls,
+                    ..MessageFinished::plain(
+                        id.clone(),
+                        saved.content,
+                        MessageStatus::Partial,
+                        Some(MessageError {
+                            code: "stream_interrupted".into(),
+                            message: "The app closed before this reply finished.".into(),
+                        }),
+                        now,
+                    )
                 }))?;
             }
             Ok(stuck.len())
@@ -377,83 +384,142 @@ impl Store {
     }
 
     pub fn create_conversation(&self, title: &str, model: &str) -> Result<Conversation> {
-        let now = now_ms();
-        let conversation = Conversation {
-            id: new_id(),
-            title: title.to_owned(),
-            model: model.to_owned(),
-            created_at: now,
-            updated_at: now,
-            message_count: 0,
-        };
-        self.write(|writer| {
-            writer.record(Change::ConversationCreated(ConversationCreated {
-                id: conversation.id.clone(),
-                title: conversation.title.clone(),
-                model: conversation.model.clone(),
-                created_at: now,
-            }))
-        })?;
-        Ok(conversation)
+        self.create_conversation_with(title, model, &ChatParams::default())
     }
 
-    /// Most recently active first. Timestamps have millisecond resolution, so ties are broken by
-    /// the newest id in each conversation (UUIDv7 ids increase): a message written in the same
-    /// millisecond as another conversation's creation still counts as the later activity.
+    /// A new conversation with its own parameters: its creation and (when they are not the
+    /// defaults) its parameters are two ops of one transaction.
+    pub fn create_conversation_with(
+        &self,
+        title: &str,
+        model: &str,
+        chat_params: &ChatParams,
+    ) -> Result<Conversation> {
+        let now = now_ms();
+        let id = new_id();
+        self.write(|writer| {
+            writer.record(Change::ConversationCreated(ConversationCreated {
+                id: id.clone(),
+                title: title.to_owned(),
+                model: model.to_owned(),
+                created_at: now,
+            }))?;
+            if *chat_params != ChatParams::default() {
+                writer.record(Change::ConversationUpdated(ConversationUpdated {
+                    id: id.clone(),
+                    params: Some(chat_params.clone()),
+                    ..ConversationUpdated::default()
+                }))?;
+            }
+            conversation_in(writer.conn(), &id)
+        })
+    }
+
+    /// Every conversation, whatever its scope (archived, in the trash), most recently active
+    /// first. Timestamps have millisecond resolution, so ties are broken by the newest id in each
+    /// conversation (UUIDv7 ids increase): a message written in the same millisecond as another
+    /// conversation's creation still counts as the later activity. See
+    /// [`Store::list_conversations_in`] for what the app lists.
     pub fn list_conversations(&self) -> Result<Vec<Conversation>> {
-        let mut statement = self.conn.prepare(
-            "SELECT c.id, c.title, c.model, c.created_at, c.updated_at, \
-                    (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) \
-             FROM conversations c ORDER BY c.updated_at DESC, \
-                  COALESCE((SELECT MAX(m.id) FROM messages m WHERE m.conversation_id = c.id), c.id) DESC, \
-                  c.id DESC",
-        )?;
-        let rows = statement.query_map([], conversation_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.conversations_where("1", ACTIVITY_ORDER)
+    }
+
+    pub(crate) fn conversations_where(
+        &self,
+        filter: &str,
+        order: &str,
+    ) -> Result<Vec<Conversation>> {
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE {filter} ORDER BY {order}"
+        ))?;
+        let rows = statement.query_map([], raw_conversation)?;
+        rows.map(|row| {
+            row.map_err(StoreError::from)
+                .and_then(RawConversation::into_conversation)
+        })
+        .collect()
     }
 
     pub fn conversation(&self, id: &str) -> Result<Conversation> {
-        self.conn
-            .query_row(
-                "SELECT c.id, c.title, c.model, c.created_at, c.updated_at, \
-                        (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) \
-                 FROM conversations c WHERE c.id = ?1",
-                params![id],
-                conversation_from_row,
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "conversation",
-                id: id.to_owned(),
-            })
+        conversation_in(&self.conn, id)
     }
 
-    /// Oldest first.
+    /// Every message of the conversation, all branches, oldest first.
     pub fn messages(&self, conversation_id: &str) -> Result<Vec<Message>> {
         let mut statement = self.conn.prepare(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY created_at, id"
         ))?;
         let rows = statement.query_map(params![conversation_id], raw_message)?;
-        rows.map(|row| {
-            row.map_err(StoreError::from)
-                .and_then(RawMessage::into_message)
-        })
-        .collect()
+        let mut messages: Vec<Message> = rows
+            .map(|row| {
+                row.map_err(StoreError::from)
+                    .and_then(RawMessage::into_message)
+            })
+            .collect::<Result<_>>()?;
+        let mut attachments = attachments::of_conversation(&self.conn, conversation_id)?;
+        for message in &mut messages {
+            if let Some(list) = attachments.remove(&message.id) {
+                message.attachments = list;
+            }
+        }
+        Ok(messages)
     }
 
     pub fn message(&self, id: &str) -> Result<Message> {
         message_in(&self.conn, id)
     }
 
-    /// Inserts messages atomically: a prompt and the placeholder for its reply land together,
-    /// with their ops.
+    /// Inserts messages atomically after the conversation's newest message, each following the
+    /// one before: a prompt and the placeholder for its reply land together, with their ops.
     pub fn insert_messages(
         &mut self,
         conversation_id: &str,
         new: &[NewMessage],
     ) -> Result<Vec<Message>> {
+        self.insert_chain(conversation_id, Anchor::Newest, new)
+    }
+
+    /// Inserts messages atomically as a chain below `parent_id` (`None`: a new root), each the
+    /// parent of the next. A parent that is not a message of this conversation is
+    /// [`StoreError::NotFound`] and nothing is written.
+    pub fn insert_messages_after(
+        &mut self,
+        conversation_id: &str,
+        parent_id: Option<&str>,
+        new: &[NewMessage],
+    ) -> Result<Vec<Message>> {
+        let anchor = match parent_id {
+            Some(id) => Anchor::Message(id),
+            None => Anchor::Root,
+        };
+        self.insert_chain(conversation_id, anchor, new)
+    }
+
+    fn insert_chain(
+        &mut self,
+        conversation_id: &str,
+        anchor: Anchor<'_>,
+        new: &[NewMessage],
+    ) -> Result<Vec<Message>> {
         let now = now_ms();
         self.write(|writer| {
+            // Checked inside the transaction: the conversation must exist and not be a
+            // tombstone, whose apply would silently absorb the insert.
+            conversation_in(writer.conn(), conversation_id)?;
+            let mut parent = match anchor {
+                Anchor::Root => None,
+                Anchor::Newest => newest_message_in(writer.conn(), conversation_id)?,
+                Anchor::Message(id) => {
+                    let found = message_in(writer.conn(), id)?;
+                    if found.conversation_id != conversation_id {
+                        return Err(StoreError::NotFound {
+                            what: "message",
+                            id: id.to_owned(),
+                        });
+                    }
+                    Some(found.id)
+                }
+            };
             let mut inserted = Vec::with_capacity(new.len());
             for message in new {
                 // Rows written in the same millisecond keep their order through their ids:
@@ -469,9 +535,11 @@ impl Store {
                     model: message.model.clone(),
                     demo: message.demo,
                     created_at: now,
+                    parent_id: Some(parent.clone()),
                 }))?;
+                let attachments = attachments::insert(writer.conn(), &id, &message.attachments)?;
                 inserted.push(Message {
-                    id,
+                    id: id.clone(),
                     conversation_id: conversation_id.to_owned(),
                     role: message.role,
                     content: message.content.clone(),
@@ -483,7 +551,14 @@ impl Store {
                     request_id: None,
                     created_at: now,
                     updated_at: now,
+                    parent_id: parent.take(),
+                    reasoning: None,
+                    search_sources: Vec::new(),
+                    tool_calls: Vec::new(),
+                    attachments,
+                    cost_cny: None,
                 });
+                parent = Some(id);
             }
             Ok(inserted)
         })
@@ -495,6 +570,35 @@ impl Store {
         let changed = self.conn.execute(
             "UPDATE messages SET content = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'streaming'",
             params![message_id, content, now_ms()],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "streaming message",
+                id: message_id.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// [`Store::save_streaming_text`] with the reasoning and search sources that arrived so far,
+    /// which a crash must not lose either.
+    pub fn save_streaming_reply(
+        &self,
+        message_id: &str,
+        content: &str,
+        reasoning: Option<&str>,
+        search_sources: &[SearchSource],
+    ) -> Result<()> {
+        let changed = self.conn.execute(
+            "UPDATE messages SET content = ?2, reasoning = ?3, search_sources = ?4, updated_at = ?5 \
+             WHERE id = ?1 AND status = 'streaming'",
+            params![
+                message_id,
+                content,
+                reasoning,
+                json_list(search_sources)?,
+                now_ms()
+            ],
         )?;
         if changed == 0 {
             return Err(StoreError::NotFound {
@@ -533,18 +637,84 @@ impl Store {
         error: Option<&MessageError>,
         request_id: Option<&str>,
     ) -> Result<Message> {
+        self.finish_reply(
+            message_id,
+            ReplyEnding {
+                usage,
+                request_id: request_id.map(str::to_owned),
+                ..ReplyEnding::new(content, status, error.cloned())
+            },
+        )
+    }
+
+    /// Records how a reply ended, with everything it carried.
+    pub fn finish_reply(&self, message_id: &str, ending: ReplyEnding) -> Result<Message> {
+        let ReplyEnding {
+            content,
+            status,
+            usage,
+            error,
+            request_id,
+            reasoning,
+            search_sources,
+            tool_calls,
+            cost_cny,
+        } = ending;
         self.write(|writer| {
             writer.record(Change::MessageFinished(MessageFinished {
                 id: message_id.to_owned(),
-                content: content.to_owned(),
+                content,
                 status,
                 usage,
-                error: error.cloned(),
-                request_id: request_id.map(str::to_owned),
+                error,
+                request_id,
                 finished_at: now_ms(),
+                reasoning,
+                search_sources,
+                tool_calls,
+                cost_cny: cost_cny.filter(|c| c.is_finite()),
             }))
         })?;
         self.message(message_id)
+    }
+}
+
+/// Where a chain of new messages hangs.
+#[derive(Debug, Clone, Copy)]
+enum Anchor<'a> {
+    Root,
+    /// After the conversation's newest message (a root when it has none).
+    Newest,
+    Message(&'a str),
+}
+
+/// How a reply ended, for [`Store::finish_reply`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyEnding {
+    pub content: String,
+    pub status: MessageStatus,
+    pub usage: Option<Usage>,
+    pub error: Option<MessageError>,
+    pub request_id: Option<String>,
+    pub reasoning: Option<String>,
+    pub search_sources: Vec<SearchSource>,
+    pub tool_calls: Vec<ToolCall>,
+    pub cost_cny: Option<f64>,
+}
+
+impl ReplyEnding {
+    pub fn new(content: &str, status: MessageStatus, error: Option<MessageError>) -> Self {
+        Self {
+            content: content.to_owned(),
+            status,
+            usage: None,
+            error,
+            request_id: None,
+            reasoning: None,
+            search_sources: Vec::new(),
+            tool_calls: Vec::new(),
+            cost_cny: None,
+        }
     }
 }
 
@@ -563,33 +733,133 @@ fn upgrade(conn: &mut Connection, migrations: &[Migration]) -> Result<(), (i64, 
     })
 }
 
-fn message_in(conn: &Connection, id: &str) -> Result<Message> {
+/// `list` as a JSON array, or NULL when it is empty (most replies have no sources or calls).
+pub(crate) fn json_list<T: serde::Serialize>(list: &[T]) -> Result<Option<String>> {
+    if list.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(list)
+        .map(Some)
+        .map_err(|e| StoreError::InvalidValue {
+            what: "JSON list",
+            value: e.to_string(),
+        })
+}
+
+fn parse_json_list<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    text: Option<String>,
+) -> Result<Vec<T>> {
+    match text {
+        None => Ok(Vec::new()),
+        Some(text) => {
+            serde_json::from_str(&text).map_err(|_| StoreError::InvalidValue { what, value: text })
+        }
+    }
+}
+
+pub(crate) fn message_in(conn: &Connection, id: &str) -> Result<Message> {
+    let mut message = conn
+        .query_row(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+            params![id],
+            raw_message,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "message",
+            id: id.to_owned(),
+        })?
+        .into_message()?;
+    message.attachments = attachments::of_message(conn, id)?;
+    Ok(message)
+}
+
+/// The conversation's newest message by `(created_at, id)`, the order every list shows.
+pub(crate) fn newest_message_in(
+    conn: &Connection,
+    conversation_id: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM messages WHERE conversation_id = ?1 ORDER BY created_at DESC, id DESC LIMIT 1",
+        )?
+        .query_row(params![conversation_id], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn conversation_in(conn: &Connection, id: &str) -> Result<Conversation> {
     conn.query_row(
-        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"),
+        &format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?1"),
         params![id],
-        raw_message,
+        raw_conversation,
     )
     .optional()?
     .ok_or_else(|| StoreError::NotFound {
-        what: "message",
+        what: "conversation",
         id: id.to_owned(),
     })?
-    .into_message()
+    .into_conversation()
 }
 
-fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
-    Ok(Conversation {
-        id: row.get(0)?,
-        title: row.get(1)?,
-        model: row.get(2)?,
-        created_at: row.get(3)?,
-        updated_at: row.get(4)?,
-        message_count: row.get(5)?,
+/// The order of [`Store::list_conversations`]: most recent activity first.
+pub(crate) const ACTIVITY_ORDER: &str = "c.updated_at DESC, \
+     COALESCE((SELECT MAX(m.id) FROM messages m WHERE m.conversation_id = c.id), c.id) DESC, c.id DESC";
+
+const CONVERSATION_COLUMNS: &str = "c.id, c.title, c.model, c.created_at, c.updated_at, \
+     (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id), \
+     c.pinned, c.folder, c.archived, c.deleted_at, c.params";
+
+/// A conversation row as stored, before its parameters' JSON is read.
+struct RawConversation {
+    conversation: Conversation,
+    params: Option<String>,
+}
+
+fn raw_conversation(row: &Row<'_>) -> rusqlite::Result<RawConversation> {
+    Ok(RawConversation {
+        conversation: Conversation {
+            id: row.get(0)?,
+            title: row.get(1)?,
+            model: row.get(2)?,
+            created_at: row.get(3)?,
+            updated_at: row.get(4)?,
+            message_count: row.get(5)?,
+            pinned: row.get(6)?,
+            folder: row.get(7)?,
+            archived: row.get(8)?,
+            deleted_at: row.get(9)?,
+            params: ChatParams::default(),
+        },
+        params: row.get(10)?,
     })
 }
 
-/// A row as stored, before its enum columns are checked.
-struct RawMessage {
+impl RawConversation {
+    fn into_conversation(self) -> Result<Conversation> {
+        let mut conversation = self.conversation;
+        if let Some(text) = self.params {
+            conversation.params =
+                serde_json::from_str(&text).map_err(|_| StoreError::InvalidValue {
+                    what: "conversation parameters",
+                    value: text,
+                })?;
+        }
+        Ok(conversation)
+    }
+}
+
+const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, model, demo, error_code, error_message, \
+     request_id, input_tokens, output_tokens, total_tokens, created_at, updated_at, \
+     parent_id, reasoning, search_sources, tool_calls, cost_cny";
+
+/// [`MESSAGE_COLUMNS`] of the table aliased `m`.
+pub(crate) const MESSAGE_COLUMNS_OF_M: &str = "m.id, m.conversation_id, m.role, m.content, m.status, m.model, m.demo, \
+     m.error_code, m.error_message, m.request_id, m.input_tokens, m.output_tokens, m.total_tokens, \
+     m.created_at, m.updated_at, m.parent_id, m.reasoning, m.search_sources, m.tool_calls, m.cost_cny";
+
+/// A row as stored, before its enum and JSON columns are checked.
+pub(crate) struct RawMessage {
     id: String,
     conversation_id: String,
     role: String,
@@ -603,9 +873,14 @@ struct RawMessage {
     tokens: [Option<i64>; 3],
     created_at: i64,
     updated_at: i64,
+    parent_id: Option<String>,
+    reasoning: Option<String>,
+    search_sources: Option<String>,
+    tool_calls: Option<String>,
+    cost_cny: Option<f64>,
 }
 
-fn raw_message(row: &Row<'_>) -> rusqlite::Result<RawMessage> {
+pub(crate) fn raw_message(row: &Row<'_>) -> rusqlite::Result<RawMessage> {
     Ok(RawMessage {
         id: row.get(0)?,
         conversation_id: row.get(1)?,
@@ -620,6 +895,11 @@ fn raw_message(row: &Row<'_>) -> rusqlite::Result<RawMessage> {
         tokens: [row.get(10)?, row.get(11)?, row.get(12)?],
         created_at: row.get(13)?,
         updated_at: row.get(14)?,
+        parent_id: row.get(15)?,
+        reasoning: row.get(16)?,
+        search_sources: row.get(17)?,
+        tool_calls: row.get(18)?,
+        cost_cny: row.get(19)?,
     })
 }
 
@@ -631,7 +911,8 @@ pub(crate) fn parse_role(text: String) -> Result<MessageRole> {
 }
 
 impl RawMessage {
-    fn into_message(self) -> Result<Message> {
+    /// The message without its attachments, which live in their own table.
+    pub(crate) fn into_message(self) -> Result<Message> {
         let role = parse_role(self.role)?;
         let status = MessageStatus::parse(&self.status).ok_or(StoreError::InvalidValue {
             what: "message status",
@@ -662,6 +943,12 @@ impl RawMessage {
             request_id: self.request_id,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            parent_id: self.parent_id,
+            reasoning: self.reasoning,
+            search_sources: parse_json_list("search sources", self.search_sources)?,
+            tool_calls: parse_json_list("tool calls", self.tool_calls)?,
+            attachments: Vec::new(),
+            cost_cny: self.cost_cny,
         })
     }
 }

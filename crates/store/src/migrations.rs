@@ -33,6 +33,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_usage",
         sql: include_str!("../migrations/0005_usage.sql"),
     },
+    Migration {
+        name: "0006_chat_tree",
+        sql: include_str!("../migrations/0006_chat_tree.sql"),
+    },
 ];
 
 /// Why a step failed, before the caller decides what that means for the user's data.

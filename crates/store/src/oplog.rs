@@ -10,7 +10,8 @@ use desk_domain::{Change, DeviceId, Hlc, HybridClock, Op, SystemClock};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 
-use crate::{DeskClock, MessageStatus, Result, Store, StoreError};
+use crate::chat::subtree_ids;
+use crate::{DeskClock, MessageStatus, Result, Store, StoreError, json_list};
 
 /// What [`Store::apply_remote_ops`] did with a batch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -120,31 +121,193 @@ fn tokens(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+fn tombstoned(conn: &Connection, id: &str) -> Result<bool> {
+    exists(conn, "SELECT 1 FROM tombstones WHERE id = ?1", id)
+}
+
+fn bury(conn: &Connection, id: &str, kind: &str, hlc: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO tombstones (id, kind, hlc) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
+    )?
+    .execute(params![id, kind, hlc])?;
+    Ok(())
+}
+
+/// What an op about conversation `id` does when the conversation is not there: nothing, if it was
+/// purged (the op lost the race with the purge); otherwise it waits for the conversation.
+fn missing_conversation(conn: &Connection, id: &str) -> Result<Applied> {
+    if tombstoned(conn, id)? {
+        Ok(Applied::Done)
+    } else {
+        Ok(Applied::Missing {
+            what: "conversation",
+            id: id.to_owned(),
+        })
+    }
+}
+
+/// The columns of a conversation that are last-writer-wins registers, each with its HLC column.
+const REGISTERS: [(&str, &str); 5] = [
+    ("title", "title_hlc"),
+    ("pinned", "pinned_hlc"),
+    ("folder", "folder_hlc"),
+    ("archived", "archived_hlc"),
+    ("params", "params_hlc"),
+];
+
+/// Sets register `column` of conversation `id` to `value` unless a later op already set it.
+fn set_register(
+    conn: &Connection,
+    id: &str,
+    (column, clock): (&str, &str),
+    value: rusqlite::types::Value,
+    hlc: &str,
+) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "UPDATE conversations SET {column} = ?2, {clock} = ?3 \
+         WHERE id = ?1 AND ({clock} IS NULL OR {clock} < ?3)"
+    ))?
+    .execute(params![id, value, hlc])?;
+    Ok(())
+}
+
 /// The one apply, for local and remote ops alike.
 fn apply_change(conn: &Connection, op: &Op, change: &Change) -> Result<Applied> {
+    use rusqlite::types::Value;
+
+    let hlc = op.hlc.to_string();
+    let conversation_exists =
+        |id: &str| exists(conn, "SELECT 1 FROM conversations WHERE id = ?1", id);
     match change {
         Change::ConversationCreated(c) => {
+            // A purge that arrived first wins: the conversation stays deleted.
+            if !tombstoned(conn, &c.id)? {
+                conn.prepare_cached(
+                    "INSERT INTO conversations (id, title, model, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) \
+                     ON CONFLICT (id) DO NOTHING",
+                )?
+                .execute(params![c.id, c.title, c.model, c.created_at])?;
+            }
+        }
+        Change::ConversationUpdated(u) => {
+            if !conversation_exists(&u.id)? {
+                return missing_conversation(conn, &u.id);
+            }
+            let [title, pinned, folder, archived, chat_params] = REGISTERS;
+            if let Some(value) = &u.title {
+                set_register(conn, &u.id, title, Value::Text(value.clone()), &hlc)?;
+            }
+            if let Some(value) = u.pinned {
+                set_register(conn, &u.id, pinned, Value::Integer(value.into()), &hlc)?;
+            }
+            if let Some(value) = &u.folder {
+                let value = value.clone().map_or(Value::Null, Value::Text);
+                set_register(conn, &u.id, folder, value, &hlc)?;
+            }
+            if let Some(value) = u.archived {
+                set_register(conn, &u.id, archived, Value::Integer(value.into()), &hlc)?;
+            }
+            if let Some(value) = &u.params {
+                let text = serde_json::to_string(value).map_err(|e| StoreError::InvalidValue {
+                    what: "conversation parameters",
+                    value: e.to_string(),
+                })?;
+                set_register(conn, &u.id, chat_params, Value::Text(text), &hlc)?;
+            }
+        }
+        Change::ConversationTrashed(t) => {
+            if !conversation_exists(&t.id)? {
+                return missing_conversation(conn, &t.id);
+            }
             conn.prepare_cached(
-                "INSERT INTO conversations (id, title, model, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) \
-                 ON CONFLICT (id) DO NOTHING",
+                "UPDATE conversations SET deleted_at = ?2, trash_hlc = ?3 \
+                 WHERE id = ?1 AND (trash_hlc IS NULL OR trash_hlc < ?3)",
             )?
-            .execute(params![c.id, c.title, c.model, c.created_at])?;
+            .execute(params![t.id, t.deleted_at, hlc])?;
+        }
+        Change::ConversationRestored(r) => {
+            if !conversation_exists(&r.id)? {
+                return missing_conversation(conn, &r.id);
+            }
+            conn.prepare_cached(
+                "UPDATE conversations SET deleted_at = NULL, trash_hlc = ?2 \
+                 WHERE id = ?1 AND (trash_hlc IS NULL OR trash_hlc < ?2)",
+            )?
+            .execute(params![r.id, hlc])?;
+        }
+        Change::ConversationPurged(p) => {
+            // Its messages are buried too, so a late finish of one of them is absorbed rather
+            // than left waiting for a message that will never come.
+            conn.prepare_cached(
+                "INSERT INTO tombstones (id, kind, hlc) SELECT id, 'message', ?2 FROM messages \
+                 WHERE conversation_id = ?1 ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![p.id, hlc])?;
+            bury(conn, &p.id, "conversation", &hlc)?;
+            // Messages first, explicitly, so their FTS delete triggers run; attachments follow
+            // their messages by foreign key.
+            conn.prepare_cached("DELETE FROM messages WHERE conversation_id = ?1")?
+                .execute(params![p.id])?;
+            conn.prepare_cached("DELETE FROM conversations WHERE id = ?1")?
+                .execute(params![p.id])?;
         }
         Change::MessageInserted(m) => {
-            if !exists(
-                conn,
-                "SELECT 1 FROM conversations WHERE id = ?1",
-                &m.conversation_id,
-            )? {
+            if !conversation_exists(&m.conversation_id)? {
+                if tombstoned(conn, &m.conversation_id)? {
+                    bury(conn, &m.id, "message", &hlc)?;
+                    return Ok(Applied::Done);
+                }
                 return Ok(Applied::Missing {
                     what: "conversation",
                     id: m.conversation_id.clone(),
                 });
             }
-            let inserted = conn
-                .prepare_cached(
-                    "INSERT INTO messages (id, conversation_id, role, content, status, model, demo, created_at, updated_at, origin_device) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9) ON CONFLICT (id) DO NOTHING",
+            // `max` rather than "now": the same result whatever order ops arrive in. Done even
+            // for a message absorbed below (deleted before it arrived here): it was activity
+            // where it was written, and skipping it would make the time depend on arrival order.
+            conn.prepare_cached(
+                "UPDATE conversations SET updated_at = MAX(updated_at, ?2) WHERE id = ?1",
+            )?
+            .execute(params![m.conversation_id, m.created_at])?;
+            if tombstoned(conn, &m.id)? {
+                return Ok(Applied::Done);
+            }
+            let parent_id: Option<String> = match &m.parent_id {
+                Some(None) => None,
+                Some(Some(parent)) => {
+                    let in_conversation: Option<String> = conn
+                        .prepare_cached("SELECT conversation_id FROM messages WHERE id = ?1")?
+                        .query_row(params![parent], |r| r.get(0))
+                        .optional()?;
+                    match in_conversation {
+                        Some(c) if c == m.conversation_id => Some(parent.clone()),
+                        // A reply to a deleted message is deleted with it.
+                        None if tombstoned(conn, parent)? => {
+                            bury(conn, &m.id, "message", &hlc)?;
+                            return Ok(Applied::Done);
+                        }
+                        _ => {
+                            return Ok(Applied::Missing {
+                                what: "message",
+                                id: parent.clone(),
+                            });
+                        }
+                    }
+                }
+                // Written before the tree: the message follows the one before it, the rule
+                // migration 0006 applied to the rows such versions left.
+                None => conn
+                    .prepare_cached(
+                        "SELECT id FROM messages WHERE conversation_id = ?1 \
+                         AND (created_at < ?2 OR (created_at = ?2 AND id < ?3)) \
+                         ORDER BY created_at DESC, id DESC LIMIT 1",
+                    )?
+                    .query_row(params![m.conversation_id, m.created_at, m.id], |r| r.get(0))
+                    .optional()?,
+            };
+            conn.prepare_cached(
+                    "INSERT INTO messages (id, conversation_id, role, content, status, model, demo, created_at, updated_at, origin_device, parent_id) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) ON CONFLICT (id) DO NOTHING",
                 )?
                 .execute(params![
                     m.id,
@@ -155,15 +318,9 @@ fn apply_change(conn: &Connection, op: &Op, change: &Change) -> Result<Applied> 
                     m.model,
                     m.demo,
                     m.created_at,
-                    op.device_id.to_string()
+                    op.device_id.to_string(),
+                    parent_id
                 ])?;
-            if inserted > 0 {
-                // `max` rather than "now": the same result whatever order ops arrive in.
-                conn.prepare_cached(
-                    "UPDATE conversations SET updated_at = MAX(updated_at, ?2) WHERE id = ?1",
-                )?
-                .execute(params![m.conversation_id, m.created_at])?;
-            }
         }
         Change::MessageFinished(f) => {
             let current: Option<Option<String>> = conn
@@ -171,17 +328,20 @@ fn apply_change(conn: &Connection, op: &Op, change: &Change) -> Result<Applied> 
                 .query_row(params![f.id], |r| r.get(0))
                 .optional()?;
             let Some(current) = current else {
+                if tombstoned(conn, &f.id)? {
+                    return Ok(Applied::Done);
+                }
                 return Ok(Applied::Missing {
                     what: "message",
                     id: f.id.clone(),
                 });
             };
-            let hlc = op.hlc.to_string();
             // Last finish wins by HLC: a replay or an older finish arriving late changes nothing.
             if current.is_none_or(|current| current < hlc) {
                 conn.prepare_cached(
                     "UPDATE messages SET content = ?2, status = ?3, error_code = ?4, error_message = ?5, request_id = ?6, \
-                     input_tokens = ?7, output_tokens = ?8, total_tokens = ?9, updated_at = ?10, finish_hlc = ?11 WHERE id = ?1",
+                     input_tokens = ?7, output_tokens = ?8, total_tokens = ?9, updated_at = ?10, finish_hlc = ?11, \
+                     reasoning = ?12, search_sources = ?13, tool_calls = ?14, cost_cny = ?15 WHERE id = ?1",
                 )?
                 .execute(params![
                         f.id,
@@ -194,9 +354,23 @@ fn apply_change(conn: &Connection, op: &Op, change: &Change) -> Result<Applied> 
                         f.usage.map(|u| tokens(u.output_tokens)),
                         f.usage.map(|u| tokens(u.total_tokens)),
                         f.finished_at,
-                        hlc
+                        hlc,
+                        f.reasoning,
+                        json_list(&f.search_sources)?,
+                        json_list(&f.tool_calls)?,
+                        f.cost_cny.filter(|c| c.is_finite()),
                     ])?;
             }
+        }
+        Change::MessageDeleted(d) => {
+            // Everything below the message goes with it, and is buried so that late ops for any
+            // of it (a finish, a reply written elsewhere meanwhile) are absorbed.
+            for id in subtree_ids(conn, &d.id)? {
+                bury(conn, &id, "message", &hlc)?;
+                conn.prepare_cached("DELETE FROM messages WHERE id = ?1")?
+                    .execute(params![id])?;
+            }
+            bury(conn, &d.id, "message", &hlc)?;
         }
     }
     Ok(Applied::Done)
@@ -295,6 +469,8 @@ fn backfill(conn: &Connection, device: DeviceId) -> Result<usize> {
             model: m.model.clone(),
             demo: m.demo,
             created_at: m.created_at,
+            // Chained by migration 0006, which runs before this.
+            parent_id: Some(m.parent_id.clone()),
         }))?;
         count += 1;
         let finished = m.status != MessageStatus::Streaming
@@ -304,13 +480,13 @@ fn backfill(conn: &Connection, device: DeviceId) -> Result<usize> {
                 || m.updated_at != m.created_at);
         if finished {
             writer.record(Change::MessageFinished(MessageFinished {
-                id: m.id,
-                content: m.content,
-                status: m.status,
                 usage: m.usage,
-                error: m.error,
                 request_id: m.request_id,
-                finished_at: m.updated_at,
+                reasoning: m.reasoning,
+                search_sources: m.search_sources,
+                tool_calls: m.tool_calls,
+                cost_cny: m.cost_cny,
+                ..MessageFinished::plain(m.id, m.content, m.status, m.error, m.updated_at)
             }))?;
             count += 1;
         }

@@ -115,6 +115,7 @@ impl Store {
                    ORDER BY rowid DESC LIMIT ?2) AS hit \
              JOIN messages m ON m.local_id = hit.local_id \
              JOIN conversations c ON c.id = m.conversation_id \
+             WHERE c.deleted_at IS NULL \
              ORDER BY m.local_id DESC"
         );
         self.hits(&sql, values, |snippet| snippet)
@@ -134,7 +135,7 @@ impl Store {
             "SELECT m.id, m.conversation_id, c.title, m.role, m.content, m.created_at \
              FROM messages m JOIN conversations c ON c.id = m.conversation_id \
              WHERE m.local_id > (SELECT COALESCE(MAX(local_id), 0) FROM messages) - ?2 \
-               AND m.content <> '' AND m.status <> 'streaming'{filters} \
+               AND m.content <> '' AND m.status <> 'streaming' AND c.deleted_at IS NULL{filters} \
              ORDER BY m.local_id DESC LIMIT ?1"
         );
         self.hits(&sql, values, |content| highlight(&content, terms))

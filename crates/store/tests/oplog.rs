@@ -4,20 +4,187 @@
 mod common;
 
 use desk_store::{
-    Conversation, Message, MessageError, MessageRole, MessageStatus, NewMessage, Op, Store,
-    StoreError, Usage,
+    AttachmentData, ChatParams, Conversation, ConversationPatch, ConversationScope, Message,
+    MessageError, MessageRole, MessageStatus, NewMessage, Op, ReplyEnding, SearchSource, Store,
+    StoreError, ToolCall, Usage,
 };
 
+/// Every conversation (whatever its scope) with its messages. Attachments are left out: their
+/// bytes are not in ops (see `desk_domain::op`), so a database rebuilt from the log has none.
 fn snapshot(store: &Store) -> Vec<(Conversation, Vec<Message>)> {
     let mut conversations = store.list_conversations().expect("list");
     conversations.sort_by(|a, b| a.id.cmp(&b.id));
     conversations
         .into_iter()
         .map(|c| {
-            let messages = store.messages(&c.id).expect("messages");
+            let mut messages = store.messages(&c.id).expect("messages");
+            for message in &mut messages {
+                message.attachments.clear();
+            }
             (c, messages)
         })
         .collect()
+}
+
+fn count_kind(ops: &[Op], kind: &str) -> usize {
+    ops.iter().filter(|o| o.kind == kind).count()
+}
+
+const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0];
+
+fn reply(text: &str) -> ReplyEnding {
+    ReplyEnding::new(text, MessageStatus::Complete, None)
+}
+
+/// The chat screen's side of a session: a thinking, searching reply with an image prompt, a
+/// regenerated reply and an edited prompt (siblings), a deleted branch, a conversation renamed,
+/// pinned, filed and unfiled, one archived, one trashed and restored and trashed again, one
+/// purged from the trash.
+fn chat_screen_history(store: &mut Store, first: &Conversation, second: &Conversation) {
+    let params = ChatParams {
+        temperature: Some(0.3),
+        enable_thinking: Some(true),
+        enable_search: true,
+        system_prompt: Some("简短回答 Be brief.".into()),
+    };
+    let tree = store
+        .create_conversation_with("Branches 分支", "qwen3-vl-plus", &params)
+        .expect("create");
+    let mut prompt = common::prompt_and_placeholder("这张图里有什么？");
+    prompt[0].attachments = vec![AttachmentData {
+        mime: "image/png".into(),
+        bytes: PNG.to_vec(),
+    }];
+    let turn = store
+        .insert_messages_after(&tree.id, None, &prompt)
+        .expect("insert");
+    let source = SearchSource {
+        index: 1,
+        title: "猫 - 百科".into(),
+        url: "https://example.invalid/cat".into(),
+        site_name: Some("百科".into()),
+    };
+    store
+        .save_streaming_reply(
+            &turn[1].id,
+            "一只",
+            Some("先看图"),
+            std::slice::from_ref(&source),
+        )
+        .expect("save");
+    store
+        .finish_reply(
+            &turn[1].id,
+            ReplyEnding {
+                reasoning: Some("先看图，再回答。".into()),
+                search_sources: vec![source],
+                tool_calls: vec![ToolCall {
+                    id: "call_1".into(),
+                    name: "lookup".into(),
+                    arguments: "{\"q\": \"猫\"}".into(),
+                }],
+                cost_cny: Some(0.0123),
+                usage: Some(Usage {
+                    input_tokens: 300,
+                    output_tokens: 20,
+                    total_tokens: 320,
+                }),
+                request_id: Some("req-tree".into()),
+                ..reply("一只猫。")
+            },
+        )
+        .expect("finish");
+    // Regenerate: a second reply to the same prompt.
+    let again = store
+        .insert_messages_after(
+            &tree.id,
+            Some(&turn[0].id),
+            &common::prompt_and_placeholder("")[1..],
+        )
+        .expect("regenerate");
+    store
+        .finish_reply(&again[0].id, reply("A cat."))
+        .expect("finish");
+    // A follow-up, then the same follow-up edited and resent: siblings under the second reply.
+    let follow = store
+        .insert_messages_after(
+            &tree.id,
+            Some(&again[0].id),
+            &common::prompt_and_placeholder("What colour is the cat?"),
+        )
+        .expect("follow-up");
+    store
+        .finish_reply(&follow[1].id, reply("Orange tabby stripes."))
+        .expect("finish");
+    let edited = store
+        .insert_messages_after(
+            &tree.id,
+            Some(&again[0].id),
+            &common::prompt_and_placeholder("What breed is the cat?"),
+        )
+        .expect("edited");
+    store
+        .finish_reply(&edited[1].id, reply("A British shorthair."))
+        .expect("finish");
+    // The first follow-up's branch goes, prompt and reply.
+    let deleted = store.delete_message(&follow[0].id).expect("delete");
+    assert_eq!(deleted, vec![follow[0].id.clone(), follow[1].id.clone()]);
+
+    store
+        .update_conversation(
+            &first.id,
+            &ConversationPatch {
+                title: Some("通义千问 renamed".into()),
+                pinned: Some(true),
+                folder: Some(Some("工作 work".into())),
+                ..ConversationPatch::default()
+            },
+        )
+        .expect("update");
+    store
+        .update_conversation(
+            &first.id,
+            &ConversationPatch {
+                folder: Some(None),
+                ..ConversationPatch::default()
+            },
+        )
+        .expect("unfile");
+    store
+        .update_conversation(
+            &second.id,
+            &ConversationPatch {
+                archived: Some(true),
+                ..ConversationPatch::default()
+            },
+        )
+        .expect("archive");
+
+    let back_and_forth = store
+        .create_conversation("trashed, restored, trashed", "qwen-plus")
+        .expect("create");
+    store.trash_conversation(&back_and_forth.id).expect("trash");
+    store
+        .restore_conversation(&back_and_forth.id)
+        .expect("restore");
+    store
+        .trash_conversation(&back_and_forth.id)
+        .expect("trash again");
+
+    let doomed = store
+        .create_conversation("purged 清除", "qwen-plus")
+        .expect("create");
+    let doomed_turn = store
+        .insert_messages(
+            &doomed.id,
+            &common::prompt_and_placeholder("forget me entirely"),
+        )
+        .expect("insert");
+    store
+        .finish_reply(&doomed_turn[1].id, reply("Forgotten after the purge."))
+        .expect("finish");
+    store.trash_conversation(&doomed.id).expect("trash");
+    store.purge_conversation(&doomed.id).expect("purge");
 }
 
 fn all_ops(store: &Store) -> Vec<Op> {
@@ -87,6 +254,7 @@ fn realistic_history(path: &std::path::Path) {
         let second = store
             .create_conversation("Demo chat", "qwen-turbo")
             .expect("create");
+        chat_screen_history(&mut store, &first, &second);
         let mut demo_turn = common::prompt_and_placeholder("hello demo");
         demo_turn[1].demo = true;
         let turn = store
@@ -114,6 +282,7 @@ fn realistic_history(path: &std::path::Path) {
                     status: MessageStatus::Complete,
                     model: None,
                     demo: false,
+                    attachments: Vec::new(),
                 }],
             )
             .expect("system");
@@ -137,22 +306,35 @@ fn a_fresh_database_rebuilt_from_the_op_log_is_identical() {
     let original = Store::open(&path).expect("open");
     let ops = all_ops(&original);
     assert_gap_free(&ops);
-    let kinds: Vec<&str> = ops.iter().map(|o| o.kind.as_str()).collect();
+    let counts: Vec<(&str, usize)> = [
+        "conversation.created",
+        "conversation.updated",
+        "conversation.trashed",
+        "conversation.restored",
+        "conversation.purged",
+        "message.inserted",
+        "message.finished",
+        "message.deleted",
+    ]
+    .into_iter()
+    .map(|kind| (kind, count_kind(&ops, kind)))
+    .collect();
     assert_eq!(
-        kinds
-            .iter()
-            .filter(|k| **k == "conversation.created")
-            .count(),
-        2
-    );
-    assert_eq!(
-        kinds.iter().filter(|k| **k == "message.inserted").count(),
-        9
-    );
-    assert_eq!(
-        kinds.iter().filter(|k| **k == "message.finished").count(),
-        4,
-        "three finishes and one recovery; streaming saves are not ops"
+        counts,
+        vec![
+            ("conversation.created", 5),
+            // The branches' parameters, then rename + pin + file, unfile, archive.
+            ("conversation.updated", 4),
+            ("conversation.trashed", 3),
+            ("conversation.restored", 1),
+            ("conversation.purged", 1),
+            // 9 before the chat screen; 2 + 1 + 2 + 2 in the branches; 2 purged later.
+            ("message.inserted", 18),
+            // Three finishes and one recovery before; 4 in the branches, 1 purged later.
+            // Streaming saves are not ops.
+            ("message.finished", 9),
+            ("message.deleted", 1),
+        ]
     );
 
     let other_dir = tempfile::tempdir().expect("tempdir");
@@ -188,6 +370,95 @@ fn a_fresh_database_rebuilt_from_the_op_log_is_identical() {
     assert_eq!(
         rebuilt.search("通义千问", 10).expect("search").len(),
         original.search("通义千问", 10).expect("search").len()
+    );
+    for deleted_text in ["Orange tabby", "forget me entirely", "Forgotten after"] {
+        for store in [&original, &rebuilt] {
+            assert!(
+                store.search(deleted_text, 10).expect("search").is_empty(),
+                "{deleted_text:?} is gone from the index too"
+            );
+        }
+    }
+    assert_eq!(
+        rebuilt
+            .search("British shorthair", 10)
+            .expect("search")
+            .len(),
+        1
+    );
+
+    // The new fields made it through the log.
+    let branches = expected
+        .iter()
+        .find(|(c, _)| c.title == "Branches 分支")
+        .expect("the branches conversation");
+    assert_eq!(branches.0.params.temperature, Some(0.3));
+    assert!(branches.0.params.enable_search);
+    let thought = branches
+        .1
+        .iter()
+        .find(|m| m.content == "一只猫。")
+        .expect("the first reply");
+    assert_eq!(thought.reasoning.as_deref(), Some("先看图，再回答。"));
+    assert_eq!(thought.search_sources.len(), 1);
+    assert_eq!(thought.tool_calls[0].name, "lookup");
+    assert_eq!(thought.cost_cny, Some(0.0123));
+    let prompt_id = thought.parent_id.clone().expect("a reply has a parent");
+    let replies: Vec<&str> = branches
+        .1
+        .iter()
+        .filter(|m| m.parent_id.as_ref() == Some(&prompt_id))
+        .map(|m| m.content.as_str())
+        .collect();
+    assert_eq!(replies, vec!["一只猫。", "A cat."], "regenerated: siblings");
+    let renamed = expected
+        .iter()
+        .find(|(c, _)| c.title == "通义千问 renamed")
+        .expect("renamed");
+    assert!(renamed.0.pinned && renamed.0.folder.is_none());
+    assert!(expected.iter().all(|(c, _)| c.title != "purged 清除"));
+    let scopes = |store: &Store, scope| -> Vec<String> {
+        store
+            .list_conversations_in(scope)
+            .expect("list")
+            .into_iter()
+            .map(|c| c.title)
+            .collect()
+    };
+    for scope in [
+        ConversationScope::Active,
+        ConversationScope::Archived,
+        ConversationScope::Trash,
+    ] {
+        assert_eq!(
+            scopes(&rebuilt, scope),
+            scopes(&original, scope),
+            "{scope:?}"
+        );
+    }
+    assert_eq!(
+        scopes(&original, ConversationScope::Trash),
+        vec!["trashed, restored, trashed"]
+    );
+    // The image's bytes stayed here: they are not in the log.
+    let with_image = original
+        .messages(&branches.0.id)
+        .expect("messages")
+        .into_iter()
+        .find(|m| !m.attachments.is_empty())
+        .expect("the prompt keeps its image");
+    assert_eq!(
+        original
+            .attachment_data(&with_image.attachments[0].id)
+            .expect("bytes"),
+        ("image/png".to_owned(), PNG.to_vec())
+    );
+    assert!(
+        rebuilt
+            .messages(&branches.0.id)
+            .expect("messages")
+            .iter()
+            .all(|m| m.attachments.is_empty())
     );
 
     // Reopening the rebuilt copy must not "recover" anything: nothing there was its own.

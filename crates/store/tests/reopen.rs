@@ -11,6 +11,7 @@ fn prompt_and_placeholder(prompt: &str) -> Vec<NewMessage> {
             status: MessageStatus::Complete,
             model: None,
             demo: false,
+            attachments: Vec::new(),
         },
         NewMessage {
             role: MessageRole::Assistant,
@@ -18,6 +19,7 @@ fn prompt_and_placeholder(prompt: &str) -> Vec<NewMessage> {
             status: MessageStatus::Streaming,
             model: Some("qwen-plus".into()),
             demo: false,
+            attachments: Vec::new(),
         },
     ]
 }

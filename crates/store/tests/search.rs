@@ -20,6 +20,7 @@ fn said(role: MessageRole, content: &str) -> NewMessage {
         status: MessageStatus::Complete,
         model: None,
         demo: false,
+        attachments: Vec::new(),
     }
 }
 

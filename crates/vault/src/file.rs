@@ -228,6 +228,25 @@ impl FileStore {
         std::fs::rename(&tmp, &self.path).map_err(|e| self.io(e))
     }
 
+    /// Re-encrypts the file under `new_password` with a fresh salt (and this store's parameters):
+    /// a profile's password change. A missing file stays missing.
+    pub fn change_password(&self, new_password: Secret) -> Result<Self, VaultError> {
+        let renewed = Self {
+            path: self.path.clone(),
+            password: new_password,
+            params: self.params,
+        };
+        if let Some((mut keys, _, _)) = self.read()? {
+            let mut salt = vec![0u8; 16];
+            OsRng.fill_bytes(&mut salt);
+            renewed.write(&keys, self.params, &salt)?;
+            for key in keys.values_mut() {
+                zeroize::Zeroize::zeroize(key);
+            }
+        }
+        Ok(renewed)
+    }
+
     fn update(&self, change: impl FnOnce(&mut Keys) -> bool) -> Result<bool, VaultError> {
         let (mut keys, params, salt) = match self.read()? {
             Some(found) => found,

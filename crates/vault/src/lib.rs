@@ -91,19 +91,36 @@ impl fmt::Display for StoreKind {
 pub struct Slot(String);
 
 impl Slot {
+    /// `cn-beijing`, `ws:<id>`, either followed by `@<profile id>` for a profile's own key.
     pub fn parse(slot: &str) -> Result<Self, VaultError> {
         let slot = slot.trim();
-        let body = slot.strip_prefix("ws:").unwrap_or(slot);
+        let (base, profile) = match slot.split_once('@') {
+            Some((base, profile)) => (base, Some(profile)),
+            None => (slot, None),
+        };
+        let body = base.strip_prefix("ws:").unwrap_or(base);
         let valid = !body.is_empty()
             && slot.len() <= 128
             && body
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && profile.is_none_or(|p| {
+                !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
         if valid {
             Ok(Self(slot.to_owned()))
         } else {
             Err(VaultError::InvalidSlot(slot.to_owned()))
         }
+    }
+
+    /// This slot as kept for one profile, so profiles sharing a computer never share a key.
+    pub fn for_profile(&self, profile_id: &str) -> Result<Self, VaultError> {
+        let base = self
+            .0
+            .split_once('@')
+            .map_or(self.0.as_str(), |(base, _)| base);
+        Self::parse(&format!("{base}@{profile_id}"))
     }
 
     pub fn workspace(id: &str) -> Result<Self, VaultError> {
@@ -215,9 +232,32 @@ mod tests {
             "cn-beijing"
         );
         assert_eq!(Slot::workspace("ws-1").expect("ws").as_str(), "ws:ws-1");
-        for bad in ["", "ws:", "a b", "x/y", "ws:a:b"] {
+        for bad in [
+            "",
+            "ws:",
+            "a b",
+            "x/y",
+            "ws:a:b",
+            "cn-beijing@",
+            "a@b@c",
+            "a@b c",
+        ] {
             assert!(Slot::parse(bad).is_err(), "{bad}");
         }
+        let region = Slot::parse("cn-beijing").expect("region");
+        let mine = region.for_profile("0192-ab").expect("profile slot");
+        assert_eq!(mine.as_str(), "cn-beijing@0192-ab");
+        assert_eq!(
+            mine.for_profile("0193").expect("re-scoped").as_str(),
+            "cn-beijing@0193"
+        );
+        assert_eq!(
+            Slot::workspace("w1")
+                .and_then(|s| s.for_profile("p1"))
+                .expect("ws")
+                .as_str(),
+            "ws:w1@p1"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub fn prompt_and_placeholder(prompt: &str) -> Vec<NewMessage> {
             status: MessageStatus::Complete,
             model: None,
             demo: false,
+            attachments: Vec::new(),
         },
         NewMessage {
             role: MessageRole::Assistant,
@@ -24,6 +25,7 @@ pub fn prompt_and_placeholder(prompt: &str) -> Vec<NewMessage> {
             status: MessageStatus::Streaming,
             model: Some("qwen-plus".into()),
             demo: false,
+            attachments: Vec::new(),
         },
     ]
 }
@@ -95,4 +97,193 @@ pub fn v1_database_with_data_in_the_wal(path: &Path) {
         "the rows must be in the WAL"
     );
     drop(conn);
+}
+
+/// What a schema-5 database holds, as [`v5_database`] wrote it.
+pub struct V5 {
+    pub device: desk_store::DeviceId,
+    /// Each message id with the parent migration 0006 must give it.
+    pub parents: Vec<(&'static str, Option<&'static str>)>,
+}
+
+/// Writes a schema-5 database as the release before the chat tree left it: two conversations
+/// whose messages interleave in time, finished, failed and cut replies, and the op log that
+/// version wrote (ops without `parentId` and without the richer finish fields).
+pub fn v5_database(path: &Path) -> V5 {
+    use desk_store::{DeviceId, Hlc, MIGRATIONS};
+    let conn = Connection::open(path).expect("raw open");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    for migration in &MIGRATIONS[..5] {
+        conn.execute_batch(migration.sql).expect(migration.name);
+    }
+    conn.pragma_update(None, "user_version", 5)
+        .expect("version");
+    let device = DeviceId::generate();
+    conn.execute(
+        "INSERT INTO device (singleton, device_id) VALUES (1, ?1)",
+        params![device.to_string()],
+    )
+    .expect("device");
+    let mut seq = 0u64;
+    let mut op = |kind: &str, payload: serde_json::Value| -> String {
+        seq += 1;
+        let hlc = Hlc {
+            physical_ms: 1_700_000_000_000 + seq,
+            logical: 0,
+            device,
+        }
+        .to_string();
+        conn.execute(
+            "INSERT INTO ops (op_id, device_id, seq, hlc, kind, payload, applied) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
+            params![
+                uuid::Uuid::now_v7().to_string(),
+                device.to_string(),
+                seq as i64,
+                hlc,
+                kind,
+                payload.to_string()
+            ],
+        )
+        .expect("op");
+        hlc
+    };
+    let conversation = |op: &mut dyn FnMut(&str, serde_json::Value) -> String,
+                        id: &str,
+                        title: &str,
+                        created_at: i64,
+                        updated_at: i64| {
+        op(
+            "conversation.created",
+            serde_json::json!({"id": id, "title": title, "model": "qwen-plus", "createdAt": created_at}),
+        );
+        conn.execute(
+            "INSERT INTO conversations (id, title, model, created_at, updated_at) VALUES (?1, ?2, 'qwen-plus', ?3, ?4)",
+            params![id, title, created_at, updated_at],
+        )
+        .expect("conversation");
+    };
+    // (id, conversation, role, content, status, created_at)
+    type Row = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        i64,
+    );
+    // How a reply was finished: (error code, (input, output) tokens, finished_at).
+    type Finish<'a> = Option<(Option<&'a str>, Option<(i64, i64)>, i64)>;
+    let message = |op: &mut dyn FnMut(&str, serde_json::Value) -> String,
+                   (id, conversation, role, content, status, created_at): Row,
+                   finish: Finish<'_>| {
+        let model = (role == "assistant").then_some("qwen-plus");
+        op(
+            "message.inserted",
+            serde_json::json!({"id": id, "conversationId": conversation, "role": role,
+                "content": if finish.is_some() { "" } else { content },
+                "status": if finish.is_some() { "streaming" } else { status },
+                "model": model, "demo": false, "createdAt": created_at}),
+        );
+        let (finish_hlc, updated_at, error, usage) = match finish {
+            Some((error, usage, finished_at)) => {
+                let hlc = op(
+                    "message.finished",
+                    serde_json::json!({"id": id, "content": content, "status": status,
+                        "usage": usage.map(|(i, o)| serde_json::json!({"inputTokens": i, "outputTokens": o, "totalTokens": i + o})),
+                        "error": error.map(|code| serde_json::json!({"code": code, "message": "m"})),
+                        "requestId": null, "finishedAt": finished_at}),
+                );
+                (Some(hlc), finished_at, error, usage)
+            }
+            None => (None, created_at, None, None),
+        };
+        conn.execute(
+            "INSERT INTO messages (id, conversation_id, role, content, status, model, demo, error_code, error_message, \
+             input_tokens, output_tokens, total_tokens, created_at, updated_at, origin_device, finish_hlc) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            params![
+                id,
+                conversation,
+                role,
+                content,
+                status,
+                model,
+                error,
+                error.map(|_| "m"),
+                usage.map(|u| u.0),
+                usage.map(|u| u.1),
+                usage.map(|u| u.0 + u.1),
+                created_at,
+                updated_at,
+                device.to_string(),
+                finish_hlc
+            ],
+        )
+        .expect("message");
+    };
+    conversation(&mut op, "c-a", "通义千问 chat", 1000, 2000);
+    message(
+        &mut op,
+        (
+            "m-a1",
+            "c-a",
+            "user",
+            "请介绍一下通义千问 please",
+            "complete",
+            1000,
+        ),
+        None,
+    );
+    message(
+        &mut op,
+        (
+            "m-a2",
+            "c-a",
+            "assistant",
+            "Qwen is a family of models",
+            "complete",
+            1000,
+        ),
+        Some((None, Some((10, 20)), 1200)),
+    );
+    conversation(&mut op, "c-b", "second", 1500, 1500);
+    message(
+        &mut op,
+        ("m-b1", "c-b", "user", "hello there", "complete", 1500),
+        None,
+    );
+    message(
+        &mut op,
+        ("m-b2", "c-b", "assistant", "", "failed", 1500),
+        Some((Some("invalid_api_key"), None, 1600)),
+    );
+    message(
+        &mut op,
+        ("m-a3", "c-a", "user", "and more?", "complete", 2000),
+        None,
+    );
+    message(
+        &mut op,
+        (
+            "m-a4",
+            "c-a",
+            "assistant",
+            "Half an answer",
+            "partial",
+            2000,
+        ),
+        Some((Some("stream_interrupted"), None, 2100)),
+    );
+    V5 {
+        device,
+        parents: vec![
+            ("m-a1", None),
+            ("m-a2", Some("m-a1")),
+            ("m-a3", Some("m-a2")),
+            ("m-a4", Some("m-a3")),
+            ("m-b1", None),
+            ("m-b2", Some("m-b1")),
+        ],
+    }
 }
