@@ -9,11 +9,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use desk_core::{
-    ApiKeyStatus, AppStatus, AtLimit, BackupInfo, BinaryData, BudgetStatus, ConnectionCheck,
-    Conversation, ConversationPatch, ConversationScope, ConversationView, Desk, DeskError, Device,
-    DeviceStatus, ImageJob, ImageTaskView, ImportReport, ModelView, Profile, RestoreReport,
-    SearchHit, SendOutcome, SendRequest, SessionGrant, Settings, StreamUpdate, Transcript,
-    UsageGroup, UsageTotal,
+    ApiKeyStatus, AppStatus, Assistant, AtLimit, BackupInfo, BinaryData, BudgetStatus,
+    ConnectionCheck, Conversation, ConversationPatch, ConversationScope, ConversationView, Desk,
+    DeskError, Device, DeviceStatus, EndpointChoice, ImageJob, ImageTaskView, ImportReport,
+    IndexReport, IndexStatus, Meeting, MeetingRecord, ModelView, Profile, ReadAloudOutcome,
+    RestoreReport, SearchHit, SemanticHit, SendOutcome, SendRequest, SessionGrant, Settings,
+    StreamUpdate, Transcript, UsageGroup, UsageTotal,
 };
 use tauri::State;
 use tauri::ipc::Channel;
@@ -309,6 +310,30 @@ pub fn remove_api_key(
     desk(&device, &token)?.remove_api_key(&slot)
 }
 
+/// Every region's key status, and each workspace's this profile set a key for.
+#[tauri::command(async)]
+pub fn api_key_statuses(
+    device: State<'_, Device>,
+    token: String,
+) -> Result<Vec<ApiKeyStatus>, DeskError> {
+    Ok(desk(&device, &token)?.api_key_statuses())
+}
+
+#[tauri::command(async)]
+pub fn endpoint(device: State<'_, Device>, token: String) -> Result<EndpointChoice, DeskError> {
+    Ok(desk(&device, &token)?.endpoint_choice())
+}
+
+#[tauri::command(async)]
+pub fn set_endpoint(
+    device: State<'_, Device>,
+    token: String,
+    region: String,
+    workspace: Option<String>,
+) -> Result<EndpointChoice, DeskError> {
+    device.set_endpoint(&token, &region, workspace.as_deref())
+}
+
 #[tauri::command]
 pub async fn test_connection(
     device: State<'_, Device>,
@@ -375,16 +400,165 @@ pub async fn transcribe_audio(
         .await
 }
 
+/// CosyVoice (MP3) by default; a `qwen-tts*` model answers in WAV over HTTP.
 #[tauri::command]
 pub async fn speak(
     device: State<'_, Device>,
     token: String,
     text: String,
     voice: Option<String>,
+    model: Option<String>,
 ) -> Result<BinaryData, DeskError> {
     desk(&device, &token)?
-        .speak_to_audio(&text, voice.as_deref())
+        .speak_to_audio_with_model(&text, voice.as_deref(), model.as_deref())
         .await
+}
+
+/// Sends a prompt and reads the reply aloud while it streams: text updates through `on_event`,
+/// audio through `on_audio` as base64 chunks of 16-bit mono PCM at
+/// [`desk_core::READ_ALOUD_PCM_SAMPLE_RATE`] Hz, in order.
+#[tauri::command]
+pub async fn send_message_read_aloud(
+    device: State<'_, Device>,
+    token: String,
+    request: SendRequest,
+    voice: Option<String>,
+    on_event: Channel<StreamUpdate>,
+    on_audio: Channel<String>,
+) -> Result<ReadAloudOutcome, DeskError> {
+    use base64::Engine as _;
+    desk(&device, &token)?
+        .send_message_read_aloud(
+            request,
+            voice.as_deref(),
+            "pcm",
+            |update| drop(on_event.send(update)),
+            |audio| drop(on_audio.send(base64::engine::general_purpose::STANDARD.encode(audio))),
+        )
+        .await
+}
+
+#[tauri::command]
+pub async fn transcribe_url(
+    device: State<'_, Device>,
+    token: String,
+    url: String,
+) -> Result<Transcript, DeskError> {
+    desk(&device, &token)?
+        .transcribe_url(&url, Vec::new())
+        .await
+}
+
+// --- Meetings (Tingwu) ----------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn transcribe_meeting(
+    device: State<'_, Device>,
+    token: String,
+    file_url: String,
+    on_event: Channel<MeetingRecord>,
+) -> Result<Meeting, DeskError> {
+    desk(&device, &token)?
+        .transcribe_meeting(&file_url, |record| drop(on_event.send(record.clone())))
+        .await
+}
+
+#[tauri::command]
+pub async fn resume_meetings(
+    device: State<'_, Device>,
+    token: String,
+    on_event: Channel<MeetingRecord>,
+) -> Result<Vec<Meeting>, DeskError> {
+    desk(&device, &token)?
+        .resume_meetings(|record| drop(on_event.send(record.clone())))
+        .await
+}
+
+#[tauri::command(async)]
+pub fn list_meetings(
+    device: State<'_, Device>,
+    token: String,
+    limit: Option<usize>,
+) -> Result<Vec<MeetingRecord>, DeskError> {
+    desk(&device, &token)?.meetings(limit.unwrap_or(100).min(1000))
+}
+
+#[tauri::command(async)]
+pub fn get_meeting(
+    device: State<'_, Device>,
+    token: String,
+    meeting_id: String,
+) -> Result<Meeting, DeskError> {
+    desk(&device, &token)?.meeting(&meeting_id)
+}
+
+// --- Assistants (Bailian Apps) and semantic search ------------------------------------------
+
+#[tauri::command(async)]
+pub fn list_assistants(
+    device: State<'_, Device>,
+    token: String,
+) -> Result<Vec<Assistant>, DeskError> {
+    desk(&device, &token)?.assistants()
+}
+
+#[tauri::command(async)]
+pub fn add_assistant(
+    device: State<'_, Device>,
+    token: String,
+    app_id: String,
+    name: String,
+) -> Result<Assistant, DeskError> {
+    desk(&device, &token)?.add_assistant(&app_id, &name)
+}
+
+#[tauri::command(async)]
+pub fn remove_assistant(
+    device: State<'_, Device>,
+    token: String,
+    app_id: String,
+) -> Result<bool, DeskError> {
+    desk(&device, &token)?.remove_assistant(&app_id)
+}
+
+#[tauri::command]
+pub async fn semantic_search(
+    device: State<'_, Device>,
+    token: String,
+    query: String,
+    limit: Option<usize>,
+) -> Result<Vec<SemanticHit>, DeskError> {
+    desk(&device, &token)?
+        .semantic_search(&query, limit.unwrap_or(20).min(200))
+        .await
+}
+
+#[tauri::command(async)]
+pub fn semantic_status(device: State<'_, Device>, token: String) -> Result<IndexStatus, DeskError> {
+    desk(&device, &token)?.semantic_index_status()
+}
+
+/// Embeds up to `max_messages` messages not indexed yet (newest first).
+#[tauri::command]
+pub async fn index_semantic(
+    device: State<'_, Device>,
+    token: String,
+    max_messages: Option<usize>,
+) -> Result<IndexReport, DeskError> {
+    desk(&device, &token)?
+        .index_for_semantic_search(max_messages.unwrap_or(500).min(10_000))
+        .await
+}
+
+#[tauri::command(async)]
+pub fn image_input_data(
+    device: State<'_, Device>,
+    token: String,
+    task_id: String,
+    position: i64,
+) -> Result<BinaryData, DeskError> {
+    let (mime, bytes) = desk(&device, &token)?.image_input_data(&task_id, position)?;
+    Ok(BinaryData::new(mime, &bytes))
 }
 
 // --- Data -----------------------------------------------------------------------------------
@@ -450,6 +624,18 @@ pub fn update_settings(
     settings: Settings,
 ) -> Result<Settings, DeskError> {
     desk(&device, &token)?.update_settings(settings)
+}
+
+/// Saves a file the user downloads (the webview cannot); returns where it went.
+#[tauri::command(async)]
+pub fn save_file(
+    device: State<'_, Device>,
+    token: String,
+    file_name: String,
+    base64: String,
+) -> Result<String, DeskError> {
+    let path = desk(&device, &token)?.save_file(&file_name, &base64)?;
+    Ok(path.display().to_string())
 }
 
 #[tauri::command(async)]

@@ -397,6 +397,58 @@ def test_image_generation_async_reads_choices(dashscope_sdk, emulator, sleeps):
 
 
 # ---------------------------------------------------------------------------------------------
+# Synchronous image models on the multimodal endpoint (qwen-image-edit, wan2.6's sync form)
+
+MULTIMODAL = "/api/v1/services/aigc/multimodal-generation/generation"
+SOURCE_IMAGE = "https://example.com/source.png"
+
+
+def sync_images(response) -> list[str]:
+    return [
+        part["image"]
+        for choice in response.output.choices
+        for part in choice.message.content
+        if "image" in part
+    ]
+
+
+def test_image_edit_sync_through_multimodal_conversation(dashscope_sdk, emulator):
+    """The shape of the captured `qwen-image-edit-sync.response.json`: one call, no task."""
+    messages = [{"role": "user", "content": [{"image": SOURCE_IMAGE}, {"text": "make the sky red"}]}]
+    response = dashscope_sdk.MultiModalConversation.call(
+        model="qwen-image-edit", messages=messages, watermark=False
+    )
+    assert response.status_code == HTTPStatus.OK, response
+    [choice] = response.output.choices
+    assert choice.finish_reason == "stop"
+    assert choice.message.role == "assistant"
+    [url] = sync_images(response)
+    assert url.startswith(f"{emulator.root}/emulator/files/sync-")
+    assert response.usage["image_count"] == 1
+    assert (response.usage["width"], response.usage["height"]) == (1024, 1024)
+    assert paths(emulator) == [MULTIMODAL]
+    assert emulator.requests()[0]["model"] == "qwen-image-edit"
+    assert png_size(download(url)) == (64, 64)
+
+
+def test_image_edit_sync_refuses_an_edit_without_an_image(dashscope_sdk):
+    messages = [{"role": "user", "content": [{"text": "make the sky red"}]}]
+    response = dashscope_sdk.MultiModalConversation.call(model="qwen-image-edit", messages=messages)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.code == "InvalidParameter"
+
+
+def test_image_generation_sync_call_reads_choices(dashscope_sdk, emulator):
+    """`ImageGeneration.call` without `is_async` posts to the multimodal endpoint."""
+    messages = [{"role": "user", "content": [{"text": PROMPT}]}]
+    response = ImageGeneration.call(model="wan2.6-t2i", messages=messages, n=2, size="1280*720")
+    assert response.status_code == HTTPStatus.OK, response
+    assert len(sync_images(response)) == 2
+    assert response.usage.image_count == 2
+    assert paths(emulator) == [MULTIMODAL]
+
+
+# ---------------------------------------------------------------------------------------------
 # 2.x dashscope.Client images
 
 

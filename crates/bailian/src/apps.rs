@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::chat::ChatResponse;
 use crate::client::{ChatStream, Client, Transport};
 use crate::error::{Error, Result};
+use crate::retry::RetryNotice;
 use crate::tools::ToolCallAssembler;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,6 +61,15 @@ impl AppRequest {
 impl Client {
     /// Streams an app's answer; the chunks carry `session_id`, thoughts and references too.
     pub async fn app_stream(&self, request: &AppRequest) -> Result<ChatStream> {
+        self.app_stream_observed(request, |_| {}).await
+    }
+
+    /// [`Client::app_stream`], telling `on_retry` about each retry made before the first event.
+    pub async fn app_stream_observed(
+        &self,
+        request: &AppRequest,
+        on_retry: impl FnMut(&RetryNotice),
+    ) -> Result<ChatStream> {
         request.validate()?;
         let url = format!(
             "{}/api/v1/apps/{}/completion",
@@ -68,10 +78,9 @@ impl Client {
         );
         let body = request.body();
         // Apps speak the native protocol whatever transport chat uses.
-        self.with_retries(
-            |_| {},
-            || self.open_stream_with(&url, &body, Transport::Native),
-        )
+        self.with_retries(on_retry, || {
+            self.open_stream_with(&url, &body, Transport::Native)
+        })
         .await
     }
 

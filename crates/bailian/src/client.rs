@@ -190,7 +190,7 @@ impl Client {
 
     /// Runs one attempt under the rate limiter: waits for the model's allowance first, and tells
     /// the limiter how the attempt went.
-    async fn paced<T>(
+    pub(crate) async fn paced<T>(
         &self,
         model: &str,
         estimate: u64,
@@ -419,9 +419,59 @@ impl Client {
     /// Submits an image task. Returns once the task id exists; persist it before anything else.
     pub async fn submit_image(&self, request: &crate::images::ImageRequest) -> Result<TaskState> {
         request.validate()?;
+        if request.is_synchronous() {
+            return Err(Error::InvalidRequest(format!(
+                "{} has no task endpoint; it answers one synchronous call (generate_image)",
+                request.model
+            )));
+        }
         let (path, body) = request.wire();
         let url = format!("{}{path}", self.base_url);
         self.submit_task(&url, &body).await
+    }
+
+    /// Generates or edits images with a synchronous model (qwen-image-edit, qwen-image-2.0): one
+    /// call that returns the result URLs. Like a task submit it is paid once it arrives, so only a
+    /// refusal that created nothing (429) is retried.
+    pub async fn generate_image(
+        &self,
+        request: &crate::images::ImageRequest,
+    ) -> Result<crate::images::ImageResults> {
+        request.validate()?;
+        if !request.is_synchronous() {
+            return Err(Error::InvalidRequest(format!(
+                "{} runs as a task; submit it with submit_image",
+                request.model
+            )));
+        }
+        let (path, body) = request.wire();
+        let url = format!("{}{path}", self.base_url);
+        let refused = |e: &Error| {
+            e.api()
+                .is_some_and(|api| api.status == 429 && api.is_retryable())
+        };
+        let value: Value = self
+            .with_retries_if(
+                |_| {},
+                refused,
+                || async {
+                    let builder = self
+                        .http
+                        .post(&url)
+                        .header(CONTENT_TYPE, "application/json")
+                        .json(&body);
+                    let response = self.send(builder, &url).await?;
+                    let text = self.read_body(response, &url).await?;
+                    serde_json::from_str(&text)
+                        .map_err(|e| Error::Protocol(format!("image body: {e}")))
+                },
+            )
+            .await?;
+        if let Some(api) = business_error(&value) {
+            return Err(Error::Api(api));
+        }
+        crate::images::ImageResults::from_body(&value)
+            .ok_or_else(|| Error::Protocol("an image answer without `output`".into()))
     }
 
     /// Submits an asynchronous task. Submitting twice could create two paid tasks, so only a
@@ -562,30 +612,37 @@ impl Client {
         let text = self.read_body(response, url).await?;
         let value: Value =
             serde_json::from_str(&text).map_err(|e| Error::Protocol(format!("task body: {e}")))?;
-        if let Some(code) = value
-            .get("code")
-            .and_then(Value::as_str)
-            .filter(|c| !c.is_empty())
-            && value.get("output").is_none()
-        {
-            return Err(Error::Api(ApiError {
-                status: 400,
-                code: code.to_owned(),
-                message: value
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                request_id: value
-                    .get("request_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                retry_after: None,
-            }));
+        if let Some(api) = business_error(&value) {
+            return Err(Error::Api(api));
         }
         TaskState::from_body(&value)
             .ok_or_else(|| Error::Protocol(format!("not a task body: {text}")))
     }
+}
+
+/// A DashScope error carried in an HTTP 200 body: a `code` and no `output`.
+fn business_error(value: &Value) -> Option<ApiError> {
+    let code = value
+        .get("code")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())?;
+    if value.get("output").is_some() {
+        return None;
+    }
+    Some(ApiError {
+        status: 400,
+        code: code.to_owned(),
+        message: value
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        request_id: value
+            .get("request_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        retry_after: None,
+    })
 }
 
 /// Task ids come from the server, but never let one smuggle a path into the URL.

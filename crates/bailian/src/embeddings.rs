@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use crate::client::{Client, Transport};
 use crate::error::{Error, Result};
+use crate::limiter::estimate_tokens;
 
 const NATIVE_PATH: &str = "/api/v1/services/embeddings/text-embedding/text-embedding";
 const COMPAT_PATH: &str = "/compatible-mode/v1/embeddings";
@@ -115,14 +116,19 @@ impl Client {
             }
         };
         let url = format!("{}{path}", self.base_url());
+        // Indexing a history sends many batches: each attempt waits for the model's allowance,
+        // and a 429 slows the pace down for the batches after it.
+        let estimate: u64 = request.texts.iter().map(|t| estimate_tokens(t)).sum();
         let value: Value = self
             .with_retries(
                 |_| {},
-                || async {
-                    let response = self.send(self.http().post(&url).json(&body), &url).await?;
-                    let text = self.read_body(response, &url).await?;
-                    serde_json::from_str(&text)
-                        .map_err(|e| Error::Protocol(format!("embedding body: {e}")))
+                || {
+                    self.paced(&request.model, estimate, async {
+                        let response = self.send(self.http().post(&url).json(&body), &url).await?;
+                        let text = self.read_body(response, &url).await?;
+                        serde_json::from_str(&text)
+                            .map_err(|e| Error::Protocol(format!("embedding body: {e}")))
+                    })
                 },
             )
             .await?;

@@ -1,13 +1,69 @@
-//! Image generation and editing (Wanx / Wan / qwen-image) as asynchronous tasks (reference §4).
+//! Image generation and editing (Wanx / Wan / qwen-image): as asynchronous tasks (reference §4),
+//! or, for the newer multimodal models that have no task endpoint (qwen-image-edit,
+//! qwen-image-2.0), as one synchronous call on the multimodal endpoint (§2.5) answering in the
+//! chat shape `output.choices[].message.content[{image}]`.
 
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
 use crate::registry::{ModelKind, lookup};
+use crate::tasks::{TaskResult, choice_images};
 
 const TEXT2IMAGE_PATH: &str = "/api/v1/services/aigc/text2image/image-synthesis";
 const IMAGE2IMAGE_PATH: &str = "/api/v1/services/aigc/image2image/image-synthesis";
 const IMAGE_GENERATION_PATH: &str = "/api/v1/services/aigc/image-generation/generation";
+const MULTIMODAL_PATH: &str = "/api/v1/services/aigc/multimodal-generation/generation";
+
+/// Models served only synchronously, on the multimodal endpoint. The qwen-image async page says
+/// its task endpoint "is supported only by qwen-image-plus and qwen-image. All other models use
+/// the synchronous API" (reference §4.1); the reference names qwen-image-edit and qwen-image-2.0.
+/// wan2.6 has both forms and keeps the task one: a task id survives an app restart, a
+/// synchronous call does not.
+pub fn is_synchronous_model(model: &str) -> bool {
+    let model = model.trim();
+    model.starts_with("qwen-image-edit") || model.starts_with("qwen-image-2.")
+}
+
+/// Models that edit a given image and cannot run without one.
+pub fn needs_input_image(model: &str) -> bool {
+    model.trim().starts_with("qwen-image-edit")
+}
+
+/// Models that take an image to work from: the synchronous edit models, wan2.6 (its messages
+/// carry images) and the image-to-image task models (`base_image_url`). A text-to-image model
+/// given one would be sent to the editing endpoint by mistake, so it is refused before sending.
+pub fn accepts_input_image(model: &str) -> bool {
+    let model = model.trim();
+    needs_input_image(model)
+        || model.starts_with("wan2.6")
+        || model.starts_with("wanx2.1-imageedit")
+        || model.starts_with("wan2.5-i2i")
+}
+
+/// What a synchronous image call produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageResults {
+    /// The produced images (URLs valid about 24 h), in order.
+    pub results: Vec<TaskResult>,
+    /// `usage` as sent (`image_count`, `width`, `height`).
+    pub usage: Option<Value>,
+    pub request_id: Option<String>,
+}
+
+impl ImageResults {
+    /// Reads a synchronous answer; `None` when the body has no `output`.
+    pub fn from_body(body: &Value) -> Option<Self> {
+        let output = body.get("output")?;
+        Some(Self {
+            results: choice_images(output),
+            usage: body.get("usage").cloned(),
+            request_id: body
+                .get("request_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        })
+    }
+}
 
 /// The longest prompt accepted before sending; DashScope's image models cap prompts well below
 /// this, so a longer one is certainly refused and would only cost a round trip.
@@ -25,7 +81,8 @@ pub struct ImageRequest {
     pub seed: Option<u32>,
     pub prompt_extend: Option<bool>,
     pub watermark: Option<bool>,
-    /// For editing: the source image (URL or `data:` URI); sends the request to image2image.
+    /// For editing: the source image (URL or `data:` URI); sends an async request to image2image,
+    /// and is the first content item of a wan2.6 or synchronous request.
     pub base_image: Option<String>,
     /// The edit function for `wanx2.1-imageedit` (`description_edit`, `stylization_all`, …).
     pub edit_function: Option<String>,
@@ -68,11 +125,43 @@ impl ImageRequest {
         if let Some(size) = &self.size {
             parse_size(size)?;
         }
+        if needs_input_image(&self.model) && self.base_image.is_none() {
+            return Err(Error::InvalidRequest(format!(
+                "{} edits an image: give it the image to edit",
+                self.model
+            )));
+        }
         Ok(())
+    }
+
+    /// Whether the request is one synchronous call (see [`is_synchronous_model`]).
+    pub fn is_synchronous(&self) -> bool {
+        is_synchronous_model(&self.model)
     }
 
     /// The endpoint path and body for this model and request.
     pub(crate) fn wire(&self) -> (&'static str, Value) {
+        let mut parameters = self.common_parameters();
+        // The multimodal protocol: the image to edit, then the instruction (the order of the
+        // captured qwen-image-edit call); the negative prompt is a parameter.
+        if self.is_synchronous() {
+            let mut content = Vec::new();
+            if let Some(image) = &self.base_image {
+                content.push(json!({ "image": image }));
+            }
+            content.push(json!({ "text": self.prompt }));
+            if let Some(negative) = &self.negative_prompt {
+                parameters.insert("negative_prompt".into(), json!(negative));
+            }
+            return (
+                MULTIMODAL_PATH,
+                json!({ "model": self.model, "input": { "messages": [{ "role": "user", "content": content }] }, "parameters": parameters }),
+            );
+        }
+        self.task_wire(parameters)
+    }
+
+    fn common_parameters(&self) -> Map<String, Value> {
         let mut parameters = Map::new();
         if let Some(size) = &self.size {
             parameters.insert("size".into(), json!(size));
@@ -89,6 +178,10 @@ impl ImageRequest {
         if let Some(v) = self.watermark {
             parameters.insert("watermark".into(), json!(v));
         }
+        parameters
+    }
+
+    fn task_wire(&self, mut parameters: Map<String, Value>) -> (&'static str, Value) {
         // wan2.6 moved to a messages-shaped protocol (reference §4.1).
         if self.model.starts_with("wan2.6") {
             let mut content = vec![json!({ "text": self.prompt })];
@@ -167,6 +260,35 @@ mod tests {
         let (path, body) = ImageRequest::new("wan2.6-t2i", "a dog").wire();
         assert_eq!(path, IMAGE_GENERATION_PATH);
         assert_eq!(body["input"]["messages"][0]["content"][0]["text"], "a dog");
+    }
+
+    #[test]
+    fn synchronous_models_go_to_the_multimodal_endpoint_with_their_image() {
+        assert!(is_synchronous_model("qwen-image-edit"));
+        assert!(is_synchronous_model("qwen-image-2.0-pro"));
+        for task_model in ["qwen-image", "qwen-image-plus", "wan2.6-t2i", "wanx-v1"] {
+            assert!(!is_synchronous_model(task_model), "{task_model}");
+        }
+        let edit = ImageRequest {
+            base_image: Some("data:image/png;base64,AAAA".into()),
+            negative_prompt: Some("blur".into()),
+            n: Some(1),
+            ..ImageRequest::new("qwen-image-edit", "make the sky red")
+        };
+        edit.validate().expect("valid");
+        let (path, body) = edit.wire();
+        assert_eq!(path, MULTIMODAL_PATH);
+        assert_eq!(
+            body["input"]["messages"][0]["content"],
+            json!([{"image": "data:image/png;base64,AAAA"}, {"text": "make the sky red"}])
+        );
+        assert_eq!(body["parameters"]["negative_prompt"], "blur");
+        assert_eq!(body["parameters"]["n"], 1);
+        let without_image = ImageRequest::new("qwen-image-edit", "make the sky red");
+        assert!(
+            without_image.validate().is_err(),
+            "an edit model without an image is refused before sending"
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod speech;
 pub mod sse;
 pub mod tasks;
 pub mod tingwu;
+pub mod tokenizer;
 pub mod tools;
 pub mod transcription;
 
@@ -36,7 +37,7 @@ pub use registry::{ModelInfo, lookup};
 pub use retry::{RetryNotice, RetryPolicy};
 pub use secret::ApiKey;
 pub use speech::{AsrRequest, SpeechEvent, SpeechReader, SpeechWriter, TtsRequest};
-pub use tasks::{PollPolicy, TaskResult, TaskState, TaskStatus};
+pub use tasks::{ListedTask, PollPolicy, TaskList, TaskResult, TaskState, TaskStatus};
 pub use tools::{ToolCall, ToolCallAssembler};
 
 /// Parses one native body (a non-stream response or one stream event's `data`) into a chunk, or

@@ -92,20 +92,7 @@ impl TaskState {
     pub fn from_body(body: &Value) -> Option<Self> {
         let output = body.get("output")?;
         let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-        // wan2.6 answers in the chat shape: `choices[].message.content[{image}]` (reference §4.1).
-        let choice_images: Vec<TaskResult> = output
-            .get("choices")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|choice| choice.pointer("/message/content").and_then(Value::as_array))
-            .flatten()
-            .filter_map(|item| text(item, "image"))
-            .map(|url| TaskResult::Image {
-                url,
-                actual_prompt: None,
-            })
-            .collect();
+        let choice_images = choice_images(output);
         let mut results: Vec<TaskResult> = output
             .get("results")
             .and_then(Value::as_array)
@@ -149,6 +136,87 @@ impl TaskState {
             request_id: text(body, "request_id"),
         })
     }
+}
+
+/// One task of a `GET /api/v1/tasks` listing (reference §4.3). Times are Unix milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedTask {
+    pub task_id: String,
+    pub status: TaskStatus,
+    pub model_name: Option<String>,
+    pub region: Option<String>,
+    pub request_id: Option<String>,
+    pub created_ms: Option<u64>,
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+}
+
+/// A page of the task listing. Unlike every other task answer it has no `output` wrapper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskList {
+    pub total: u64,
+    pub total_pages: u64,
+    pub page_no: u64,
+    pub page_size: u64,
+    pub tasks: Vec<ListedTask>,
+    pub request_id: Option<String>,
+}
+
+impl TaskList {
+    /// Reads a listing body; `None` when it has no `data` list.
+    pub fn from_body(body: &Value) -> Option<Self> {
+        let number = |v: &Value, key: &str| v.get(key).and_then(Value::as_u64);
+        let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+        let tasks = body
+            .get("data")?
+            .as_array()?
+            .iter()
+            .filter_map(|item| {
+                Some(ListedTask {
+                    task_id: text(item, "task_id")?,
+                    status: TaskStatus::parse(
+                        item.get("status")
+                            .and_then(Value::as_str)
+                            .unwrap_or("UNKNOWN"),
+                    ),
+                    model_name: text(item, "model_name"),
+                    region: text(item, "region"),
+                    request_id: text(item, "request_id"),
+                    created_ms: number(item, "gmt_create"),
+                    start_ms: number(item, "start_time"),
+                    end_ms: number(item, "end_time"),
+                })
+            })
+            .collect();
+        Some(TaskList {
+            total: number(body, "total").unwrap_or(0),
+            total_pages: number(body, "total_page").unwrap_or(0),
+            page_no: number(body, "page_no").unwrap_or(1),
+            page_size: number(body, "page_size").unwrap_or(0),
+            tasks,
+            request_id: text(body, "request_id"),
+        })
+    }
+}
+
+/// The images of an answer in the chat shape, `output.choices[].message.content[{image}]`: wan2.6
+/// tasks (reference §4.1) and the synchronous image models (§2.5).
+pub(crate) fn choice_images(output: &Value) -> Vec<TaskResult> {
+    output
+        .get("choices")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|choice| choice.pointer("/message/content").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|item| item.get("image").and_then(Value::as_str))
+        .map(|url| TaskResult::Image {
+            url: url.to_owned(),
+            actual_prompt: None,
+        })
+        .collect()
 }
 
 /// How often to poll: the official SDK 2.x starts at 1 s and backs off to 8 s.

@@ -306,3 +306,25 @@ fn a_cosyvoice_session_and_its_failure() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn synchronous_image_edit_response() {
+    let body: serde_json::Value =
+        serde_json::from_str(&fixture("qwen-image-edit-sync.response.json")).expect("json");
+    let results = bailian::images::ImageResults::from_body(&body).expect("results");
+    assert_eq!(results.results.len(), 1);
+    assert!(
+        matches!(&results.results[0], bailian::TaskResult::Image { url, .. } if url.starts_with("https://dashscope-result-sh")),
+        "{:?}",
+        results.results
+    );
+    assert_eq!(
+        results.usage.as_ref().and_then(|u| u.get("image_count")),
+        Some(&serde_json::json!(1))
+    );
+    assert_eq!(
+        results.request_id.as_deref(),
+        Some("4283a004-c3da-4144-a83b-77c7e16e63c2")
+    );
+    assert!(bailian::images::ImageResults::from_body(&serde_json::json!({"code": "x"})).is_none());
+}

@@ -33,6 +33,16 @@ enum Command {
         /// Continue this conversation instead of starting a new one.
         #[arg(long)]
         conversation: Option<String>,
+        /// Chat with a Bailian App (an assistant) by its app id: the model `app:APP_ID`.
+        #[arg(long, conflicts_with = "model")]
+        app: Option<String>,
+        /// Also read the reply aloud (CosyVoice) while it streams, writing the audio to this file
+        /// (.mp3, .wav or .pcm).
+        #[arg(long, value_name = "FILE")]
+        read_aloud: Option<std::path::PathBuf>,
+        /// The voice to read with (with --read-aloud).
+        #[arg(long, requires = "read_aloud")]
+        voice: Option<String>,
         /// The prompt; `-` reads it from stdin.
         #[arg(required = true, num_args = 1..)]
         prompt: Vec<String>,
@@ -55,6 +65,9 @@ enum Command {
         /// Finish the tasks an earlier run left unfinished, instead of starting one.
         #[arg(long, conflicts_with = "prompt")]
         resume: bool,
+        /// The image to edit (with an editing model such as qwen-image-edit).
+        #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+        input: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
         #[arg(required_unless_present = "resume", num_args = 1..)]
@@ -72,28 +85,58 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         texts: Vec<String>,
     },
-    /// Read text aloud with CosyVoice into an audio file.
+    /// Read text aloud (CosyVoice, or Qwen-TTS with --model qwen-tts…) into an audio file.
     Speak {
         /// Where to write the audio.
         #[arg(long, short)]
         out: std::path::PathBuf,
         #[arg(long)]
         voice: Option<String>,
-        /// mp3, wav or pcm.
-        #[arg(long, default_value = "mp3")]
-        format: String,
+        /// cosyvoice-v2 (default), another CosyVoice model, or qwen-tts / qwen3-tts-flash.
+        #[arg(long)]
+        model: Option<String>,
+        /// mp3, wav or pcm (default: mp3; wav for Qwen-TTS, its only format).
+        #[arg(long)]
+        format: Option<String>,
         #[arg(long)]
         json: bool,
         /// The text; `-` reads it from stdin.
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
     },
-    /// Transcribe a local audio file (WAV 16-bit mono, PCM, MP3, Opus, AAC, AMR).
+    /// Transcribe a local audio file (WAV 16-bit mono, PCM, MP3, Opus, AAC, AMR), or with --url a
+    /// recording Bailian downloads itself (Paraformer file transcription).
     Transcribe {
-        file: std::path::PathBuf,
+        #[arg(required_unless_present = "url")]
+        file: Option<std::path::PathBuf>,
+        /// A public http(s):// or oss:// URL instead of a local file.
+        #[arg(long, conflicts_with = "file")]
+        url: Option<String>,
+        /// The file-transcription model (with --url): paraformer-v2 (default), fun-asr, …
+        #[arg(long, requires = "url")]
+        model: Option<String>,
         /// Language hints such as zh, en (repeatable).
         #[arg(long = "language")]
         languages: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Transcribe and analyse a meeting recording with Tingwu (a public URL): transcript with
+    /// speakers, summary, chapters and action items, kept in the local store.
+    Meeting {
+        #[arg(required_unless_present = "resume")]
+        url: Option<String>,
+        /// Finish the meetings an earlier run left unfinished, instead of starting one.
+        #[arg(long, conflicts_with = "url")]
+        resume: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The stored meetings, newest first; with an id, that meeting in full.
+    Meetings {
+        id: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
         #[arg(long)]
         json: bool,
     },
@@ -126,8 +169,27 @@ enum Command {
         query: Vec<String>,
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// By meaning (embeddings of the messages indexed with `index`), best first.
+        #[arg(long)]
+        semantic: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Index the messages not indexed yet for `search --semantic` (text-embedding-v4).
+    Index {
+        /// At most this many messages in this run (newest first); the next run goes on.
+        #[arg(long, default_value_t = 10_000)]
+        max: usize,
+        /// Embedding dimension (64 to 2048; default 512); changing it indexes everything again.
+        #[arg(long)]
+        dimension: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bailian Apps used as assistants beside the models (`chat --app APP_ID`).
+    Assistants {
+        #[command(subcommand)]
+        command: semantic::AssistantsCommand,
     },
     /// Back up the history now, into <data dir>/backups.
     Backup {
@@ -174,7 +236,9 @@ enum ConversationsCommand {
 
 mod key;
 mod ledger;
+mod media;
 mod profile;
+mod semantic;
 
 /// An error already explained to the user on stderr.
 struct Reported;
@@ -270,14 +334,54 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         desk.start_demo().await?;
         eprintln!("offline demo: replies come from the local Bailian emulator, not from Qwen");
     }
-    match cli.command {
+    let mut command = cli.command;
+    // `--app ID` is the model `app:ID`: the assistant answers through the chat path.
+    if let Command::Chat { model, app, .. } = &mut command
+        && let Some(id) = app.take()
+    {
+        *model = Some(format!("app:{}", id.trim()));
+    }
+    match command {
+        Command::Chat {
+            model,
+            conversation,
+            read_aloud: Some(out),
+            voice,
+            prompt,
+            ..
+        } => {
+            let request = SendRequest {
+                conversation_id: conversation,
+                prompt: read_argument_text(prompt)?,
+                model,
+                ..SendRequest::default()
+            };
+            media::chat_read_aloud(&desk, request, &out, voice.as_deref()).await
+        }
         Command::Chat {
             model,
             conversation,
             prompt,
+            ..
         } => chat(&desk, model, conversation, prompt).await,
+        Command::Meeting { url, resume, json } => media::meeting(&desk, url, resume, json).await,
+        Command::Meetings { id, limit, json } => media::meetings(&desk, id, limit, json),
         Command::Continue { message_id } => continue_reply(&desk, &message_id).await,
-        Command::Search { query, limit, json } => {
+        Command::Search {
+            query,
+            limit,
+            json,
+            semantic: true,
+        } => semantic::search(&desk, &query.join(" "), limit, json).await,
+        Command::Index {
+            max,
+            dimension,
+            json,
+        } => semantic::index(&desk, max, dimension, json).await,
+        Command::Assistants { command } => semantic::assistants(&desk, command),
+        Command::Search {
+            query, limit, json, ..
+        } => {
             let hits = desk.search(&query.join(" "), limit)?;
             if json {
                 println!(
@@ -357,6 +461,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             seed,
             out,
             resume,
+            input,
             json,
             prompt,
         } => {
@@ -377,6 +482,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     n,
                     seed,
                     negative_prompt: None,
+                    input_image: input.as_deref().map(semantic::input_image).transpose()?,
+                    input_image_id: None,
                 };
                 vec![desk.create_image(job, progress).await?]
             };
@@ -423,18 +530,28 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Speak {
             out,
             voice,
+            model,
             format,
             json,
             text,
         } => {
             let text = read_argument_text(text)?;
+            let format = format.unwrap_or_else(|| {
+                desk_core::speech::default_speech_format(model.as_deref()).into()
+            });
             let mut audio = Vec::new();
             eprintln!("speaking {} characters…", text.chars().count());
             let summary = desk
-                .speak(&text, voice.as_deref(), &format, |bytes| {
-                    audio.extend_from_slice(bytes);
-                    eprint!(".");
-                })
+                .speak_with_model(
+                    &text,
+                    model.as_deref(),
+                    voice.as_deref(),
+                    &format,
+                    |bytes| {
+                        audio.extend_from_slice(bytes);
+                        eprint!(".");
+                    },
+                )
                 .await?;
             eprintln!();
             std::fs::write(&out, &audio).with_context(|| format!("writing {}", out.display()))?;
@@ -454,9 +571,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Transcribe {
-            file,
+            url: Some(url),
+            model,
             languages,
             json,
+            ..
+        } => media::transcribe_url(&desk, &url, model.as_deref(), languages, json).await,
+        Command::Transcribe {
+            file: Some(file),
+            languages,
+            json,
+            ..
         } => {
             eprintln!("transcribing {}…", file.display());
             let transcript = desk
@@ -474,6 +599,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        // clap requires one of the two.
+        Command::Transcribe { .. } => Err(anyhow::anyhow!("give an audio file or --url").into()),
         Command::Models { json } => {
             let models = desk.models().await?;
             let mut stdout = std::io::stdout().lock();

@@ -20,6 +20,8 @@ pub const ENV_VAULT: &str = "BAILIAN_DESK_VAULT";
 pub const ENV_KEY_FILE: &str = "BAILIAN_DESK_KEY_FILE";
 /// The key file's password.
 pub const ENV_KEY_FILE_PASSWORD: &str = "BAILIAN_DESK_KEY_FILE_PASSWORD";
+/// The Tingwu app (`tw_…`, created in the Bailian console) meetings are analysed with.
+pub const ENV_TINGWU_APP_ID: &str = "BAILIAN_TINGWU_APP_ID";
 
 pub const DEFAULT_MODEL: &str = "qwen-plus";
 const DATABASE_FILE: &str = "desk.sqlite3";
@@ -41,9 +43,14 @@ pub struct DeskConfig {
     pub vault: VaultSetting,
     /// The vault slot of this region or workspace (`cn-beijing`, `ws:<id>`).
     pub key_slot: String,
+    /// Whether the endpoint (base URL, region, workspace) was set by the environment, which then
+    /// wins over the region or workspace a profile chose in the app.
+    pub endpoint_from_env: bool,
     /// The profile whose keys the vault slots belong to (`cn-beijing@<profile>`); `None` for the
     /// first profile, whose keys keep the slot names they had before profiles existed.
     pub key_profile: Option<String>,
+    /// The Tingwu app meetings are created in; meetings are refused without one.
+    pub tingwu_app_id: Option<String>,
 }
 
 /// Which credential store [`crate::Desk`] opens. The key file is never chosen implicitly.
@@ -87,8 +94,12 @@ impl DeskConfig {
             var(ENV_KEY_FILE_PASSWORD),
             &home,
         )?;
+        let endpoint_from_env = [ENV_BASE_URL, ENV_REGION, ENV_WORKSPACE]
+            .iter()
+            .any(|name| var(name).is_some());
         Ok(Self {
             home,
+            endpoint_from_env,
             base_url: endpoint.base_url(),
             workspace: endpoint.workspace().map(str::to_owned),
             api_key: var(ENV_API_KEY).and_then(ApiKey::new),
@@ -98,6 +109,7 @@ impl DeskConfig {
             vault,
             key_slot,
             key_profile: None,
+            tingwu_app_id: var(ENV_TINGWU_APP_ID).map(|id| id.trim().to_owned()),
         })
     }
 
@@ -105,6 +117,7 @@ impl DeskConfig {
     pub fn at(home: impl Into<PathBuf>) -> Self {
         Self {
             home: home.into(),
+            endpoint_from_env: false,
             base_url: DEFAULT_BASE_URL.to_owned(),
             workspace: None,
             api_key: None,
@@ -114,6 +127,7 @@ impl DeskConfig {
             vault: VaultSetting::None,
             key_slot: Region::CnBeijing.id().to_owned(),
             key_profile: None,
+            tingwu_app_id: None,
         }
     }
 
@@ -148,7 +162,7 @@ fn vault_from(
 
 /// Where requests go: a custom base URL wins; otherwise the region's gateway, or the workspace
 /// host within it when a workspace is named.
-fn endpoint_from(
+pub(crate) fn endpoint_from(
     base_url: Option<String>,
     region: Option<String>,
     workspace: Option<String>,

@@ -106,7 +106,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Desk {
     pub fn open(config: DeskConfig) -> Result<Self, DeskError> {
+        let mut config = config;
         let store = Store::open(&config.database_path())?;
+        crate::endpoint::apply_stored_choice(&mut config, &store);
         // A failed backup must not keep the user from their history, but must not go unnoticed.
         let backup_problem =
             crate::backups::ensure_recent(&store, &config, crate::backups::AUTOMATIC_INTERVAL)

@@ -380,6 +380,33 @@ impl Device {
         Ok(())
     }
 
+    /// Points the caller's profile at a region (and workspace): kept in its store, applied by
+    /// reopening its `Desk` now. Refused while a reply is streaming (the old `Desk` is in use).
+    pub fn set_endpoint(
+        &self,
+        token: &str,
+        region: &str,
+        workspace: Option<&str>,
+    ) -> Result<crate::EndpointChoice, DeskError> {
+        let verified = self.verify(token)?;
+        let desk = self.open_desk(&verified.profile, None)?;
+        desk.save_endpoint_choice(region, workspace)?;
+        drop(desk);
+        {
+            let mut desks = lock(&self.desks);
+            if let Some(open) = desks.get(&verified.profile.id)
+                && Arc::strong_count(open) > 1
+            {
+                return Err(DeskError::new(
+                    ErrorCode::Storage,
+                    "the new region is saved and applies once the reply being written ends",
+                ));
+            }
+            desks.remove(&verified.profile.id);
+        }
+        Ok(self.open_desk(&verified.profile, None)?.endpoint_choice())
+    }
+
     pub fn set_idle_lock(&self, token: &str, minutes: u32) -> Result<DeviceStatus, DeskError> {
         {
             let accounts = self.accounts();

@@ -159,12 +159,23 @@ impl Desk {
 
     /// The key of the configured region or workspace, masked.
     pub fn api_key_status(&self) -> ApiKeyStatus {
-        let slot = self.config().key_slot.clone();
+        self.api_key_status_of(&self.config().key_slot.clone())
+    }
+
+    /// The key of `slot` (`cn-beijing`, `ws:<id>`), masked. The environment's key counts for the
+    /// configured slot only: it is the one requests use.
+    pub fn api_key_status_of(&self, slot: &str) -> ApiKeyStatus {
+        let slot = slot.to_owned();
         let (store, store_error) = match self.keys().store() {
             Ok(store) => (Some(store.kind()), None),
             Err(error) => (None, Some(error)),
         };
-        if let Some(key) = &self.config().api_key {
+        if let Some(key) = self
+            .config()
+            .api_key
+            .as_ref()
+            .filter(|_| slot == self.config().key_slot)
+        {
             return ApiKeyStatus {
                 slot,
                 source: KeySource::Environment,
@@ -199,6 +210,18 @@ impl Desk {
 const SETTING_KEY_SLOTS: &str = "keys.slots";
 
 impl Desk {
+    /// The slots (`cn-beijing`, `ws:<id>`) this profile set keys in, without the profile suffix.
+    pub(crate) fn key_slot_names(&self) -> Vec<String> {
+        self.key_slots()
+            .iter()
+            .map(|s| {
+                s.split_once('@')
+                    .map_or(s.as_str(), |(base, _)| base)
+                    .to_owned()
+            })
+            .collect()
+    }
+
     fn key_slots(&self) -> Vec<String> {
         self.store()
             .setting(SETTING_KEY_SLOTS)

@@ -9,7 +9,9 @@
 use std::time::{Duration, Instant};
 
 use bailian::registry::{Modality, ModelInfo, Thinking};
-use bailian::{ChatMessage, ChatRequest, Role, ToolCallAssembler};
+use bailian::{
+    AppRequest, ChatMessage, ChatRequest, ChatStream, Client, RetryNotice, Role, ToolCallAssembler,
+};
 use base64::Engine as _;
 use desk_store::{
     AttachmentData, ChatParams, Message, MessageRole, MessageStatus, NewMessage, ReplyEnding,
@@ -259,20 +261,46 @@ fn build_request(
     Ok(request)
 }
 
-/// The request answering `message_id` (its path from the root), for the stored placeholder
-/// `reply_id`. Should it fail (the store failing to read), the placeholder is marked failed
-/// rather than left streaming until the next start.
+/// What a reply streams from: a model, or a Bailian App (`app:<app_id>`, see
+/// [`crate::assistants`]).
+enum Call {
+    Chat(ChatRequest),
+    App(AppRequest),
+}
+
+impl Call {
+    async fn open(
+        &self,
+        client: &Client,
+        on_retry: impl FnMut(&RetryNotice),
+    ) -> bailian::Result<ChatStream> {
+        match self {
+            Call::Chat(request) => client.chat_stream_observed(request, on_retry).await,
+            Call::App(request) => client.app_stream_observed(request, on_retry).await,
+        }
+    }
+}
+
+/// The request answering `message_id` (its path from the root, or for an app its prompt and the
+/// conversation's session), for the stored placeholder `reply_id`. Should it fail (the store
+/// failing to read), the placeholder is marked failed rather than left streaming until the next
+/// start.
 fn request_for(
     store: &Store,
     info: &ModelInfo,
-    params: &ChatParams,
+    conversation: &desk_store::Conversation,
     message_id: &str,
     reply_id: &str,
-) -> Result<ChatRequest, DeskError> {
-    let built = store
-        .path_to(message_id)
-        .map_err(DeskError::from)
-        .and_then(|path| build_request(store, info, params, &path));
+) -> Result<Call, DeskError> {
+    let built = match crate::assistants::app_id_of(&info.id) {
+        Some(app_id) => crate::assistants::app_request(store, &conversation.id, app_id, message_id)
+            .map(Call::App),
+        None => store
+            .path_to(message_id)
+            .map_err(DeskError::from)
+            .and_then(|path| build_request(store, info, &conversation.params, &path))
+            .map(Call::Chat),
+    };
     if let Err(error) = &built {
         let ending = ReplyEnding::new("", MessageStatus::Failed, Some(error.to_message_error()));
         if let Err(also) = store.finish_reply(reply_id, ending) {
@@ -385,7 +413,7 @@ struct Reply {
     conversation_id: String,
     reply_id: String,
     model: String,
-    request: ChatRequest,
+    call: Call,
     /// Text, reasoning and sources the stored message already holds (empty for a new reply).
     text: String,
     reasoning: String,
@@ -501,6 +529,7 @@ impl Desk {
                     .unwrap_or_else(|| self.config().default_model.clone()),
                 (None, None, None) => self.config().default_model.clone(),
             };
+            crate::assistants::checked_model(&model)?;
             let info = bailian::lookup(&model);
             if !attachments.is_empty() && !info.accepts(Modality::Image) {
                 return Err(refuse_images(&model));
@@ -541,9 +570,8 @@ impl Desk {
             let user = inserted
                 .pop()
                 .ok_or_else(|| DeskError::new(ErrorCode::Internal, "prompt missing"))?;
-            let chat_request =
-                request_for(&store, &info, &conversation.params, &user.id, &assistant.id)?;
-            (conversation.id, model, chat_request, user, assistant)
+            let call = request_for(&store, &info, &conversation, &user.id, &assistant.id)?;
+            (conversation.id, model, call, user, assistant)
         };
         let reply_id = assistant_message.id.clone();
         tracing::info!(conversation = %conversation_id, reply = %reply_id, %model, demo = connection.demo, images = user_message.attachments.len(), "sending prompt");
@@ -558,7 +586,7 @@ impl Desk {
                 conversation_id,
                 reply_id,
                 model,
-                request: request_to_send,
+                call: request_to_send,
                 text: String::new(),
                 reasoning: String::new(),
                 search_sources: Vec::new(),
@@ -578,7 +606,7 @@ impl Desk {
     ) -> Result<SendOutcome, DeskError> {
         let connection = self.connection()?;
         self.check_budget(connection.demo)?;
-        let (conversation_id, model, chat_request, assistant_message) = {
+        let (conversation_id, model, call, assistant_message) = {
             let mut store = self.store();
             let old = store.message(assistant_message_id)?;
             if old.role != MessageRole::Assistant {
@@ -606,14 +634,8 @@ impl Desk {
             let assistant = inserted
                 .pop()
                 .ok_or_else(|| DeskError::new(ErrorCode::Internal, "reply placeholder missing"))?;
-            let chat_request = request_for(
-                &store,
-                &info,
-                &conversation.params,
-                &prompt_id,
-                &assistant.id,
-            )?;
-            (conversation.id, model, chat_request, assistant)
+            let call = request_for(&store, &info, &conversation, &prompt_id, &assistant.id)?;
+            (conversation.id, model, call, assistant)
         };
         let reply_id = assistant_message.id.clone();
         tracing::info!(conversation = %conversation_id, replaces = %assistant_message_id, reply = %reply_id, %model, "regenerating a reply");
@@ -628,7 +650,7 @@ impl Desk {
                 conversation_id,
                 reply_id,
                 model,
-                request: chat_request,
+                call,
                 text: String::new(),
                 reasoning: String::new(),
                 search_sources: Vec::new(),
@@ -668,6 +690,11 @@ impl Desk {
                 .model
                 .clone()
                 .unwrap_or_else(|| conversation.model.clone());
+            if crate::assistants::app_id_of(&model).is_some() {
+                return Err(bad_request(
+                    "an assistant cannot continue a cut reply (apps have no partial mode); regenerate it instead",
+                ));
+            }
             let path = match &reply.parent_id {
                 Some(prompt) => store.path_to(prompt)?,
                 None => Vec::new(),
@@ -702,7 +729,7 @@ impl Desk {
                 conversation_id,
                 reply_id,
                 model,
-                request: chat_request,
+                call: Call::Chat(chat_request),
                 text,
                 reasoning,
                 search_sources,
@@ -724,7 +751,7 @@ impl Desk {
             conversation_id,
             reply_id,
             model,
-            request: chat_request,
+            call,
             text: initial,
             reasoning: initial_reasoning,
             search_sources: initial_sources,
@@ -738,12 +765,17 @@ impl Desk {
         let mut tools = ToolCallAssembler::default();
         let mut usage = None;
         let mut request_id = None;
+        // An app's session, kept for the conversation's next prompt as soon as it is known.
+        let mut app = match &call {
+            Call::App(request) => Some(crate::assistants::AppStream::new(request)),
+            Call::Chat(_) => None,
+        };
         // Whether the reply holds anything (text or thinking) that a failure must keep.
         let kept = |text: &str, reasoning: &str| !text.is_empty() || !reasoning.is_empty();
 
         let ending = {
             let opened = tokio::select! {
-                opened = connection.client.chat_stream_observed(&chat_request, |notice| {
+                opened = call.open(&connection.client, |notice| {
                     on_update(StreamUpdate::Retrying {
                         attempt: notice.next_attempt,
                         delay_ms: u64::try_from(notice.delay.as_millis()).unwrap_or(u64::MAX),
@@ -807,6 +839,24 @@ impl Desk {
                                         // Sources come once, first: saved at once.
                                         save_now = true;
                                         changed = true;
+                                    }
+                                }
+                                if let Some(app) = &mut app {
+                                    app.keep_session(
+                                        self,
+                                        &conversation_id,
+                                        chunk.session_id.as_deref(),
+                                    );
+                                    // Thoughts and references come whole, rarely: saved at once.
+                                    if app.absorb(
+                                        &chunk.thoughts,
+                                        &chunk.doc_references,
+                                        &mut reasoning,
+                                        &mut sources,
+                                        &mut on_update,
+                                    ) {
+                                        changed = true;
+                                        save_now = true;
                                     }
                                 }
                                 if !chunk.reasoning_delta.is_empty() {
@@ -1017,14 +1067,9 @@ mod tests {
             )
             .expect("insert");
         let info = bailian::lookup("qwen-vl-plus");
-        let error = request_for(
-            &store,
-            &info,
-            &ChatParams::default(),
-            &turn[0].id,
-            &turn[1].id,
-        )
-        .expect_err("the image does not read");
+        let Err(error) = request_for(&store, &info, &conversation, &turn[0].id, &turn[1].id) else {
+            panic!("the image does not read");
+        };
         let reply = store.message(&turn[1].id).expect("reply");
         assert_eq!(reply.status, MessageStatus::Failed);
         assert_eq!(

@@ -13,6 +13,10 @@ use crate::error::{DeskError, ErrorCode};
 pub const DEFAULT_TTS_MODEL: &str = "cosyvoice-v2";
 pub const DEFAULT_VOICE: &str = "longxiaochun_v2";
 pub const DEFAULT_ASR_MODEL: &str = "paraformer-realtime-v2";
+/// The voice Qwen-TTS reads with when none is named (CosyVoice's voices are not Qwen-TTS's).
+pub const DEFAULT_QWEN_TTS_VOICE: &str = "Cherry";
+/// Recorded-file transcription by URL (an asynchronous task).
+pub const DEFAULT_FILE_ASR_MODEL: &str = "paraformer-v2";
 /// Longest file accepted for transcription; longer recordings belong to the file-transcription
 /// task API, and refusing here costs nothing.
 pub const MAX_TRANSCRIPTION_SECONDS: u64 = 4 * 60 * 60;
@@ -56,6 +60,31 @@ struct AudioInput {
 
 fn unsupported(message: String) -> DeskError {
     DeskError::new(ErrorCode::UnsupportedByModel, message)
+}
+
+/// Whether `model` is Qwen-TTS (`qwen-tts*`, `qwen3-tts*`), which speaks over HTTP: the whole
+/// text in one request, a WAV file back. Every other speech model is CosyVoice's WebSocket.
+pub fn is_qwen_tts(model: &str) -> bool {
+    let model = model.trim().to_ascii_lowercase();
+    model.starts_with("qwen-tts") || model.starts_with("qwen3-tts")
+}
+
+/// The audio format a model answers in when the caller names none: Qwen-TTS only writes WAV.
+pub fn default_speech_format(model: Option<&str>) -> &'static str {
+    if model.is_some_and(is_qwen_tts) {
+        "wav"
+    } else {
+        "mp3"
+    }
+}
+
+/// The MIME type of a speech format.
+pub fn speech_mime(format: &str) -> &'static str {
+    match format {
+        "wav" => "audio/wav",
+        "pcm" => "audio/L16",
+        _ => "audio/mpeg",
+    }
 }
 
 /// Reads a WAV header (RIFF, PCM 16-bit mono) or takes a compressed file by its extension.
@@ -146,17 +175,85 @@ impl Desk {
         format: &str,
         on_audio: impl FnMut(&[u8]) + Send,
     ) -> Result<SpeechSummary, DeskError> {
+        self.speak_with_model(text, None, voice, format, on_audio)
+            .await
+    }
+
+    /// [`Desk::speak`] with a model: Qwen-TTS (`qwen-tts*`, `qwen3-tts*`) over HTTP, which
+    /// answers WAV only and hands the whole file to `on_audio` at once; CosyVoice otherwise
+    /// (default `cosyvoice-v2`), audio arriving in pieces. Recorded in the usage ledger under the
+    /// model used (billed characters).
+    pub async fn speak_with_model(
+        &self,
+        text: &str,
+        model: Option<&str>,
+        voice: Option<&str>,
+        format: &str,
+        on_audio: impl FnMut(&[u8]) + Send,
+    ) -> Result<SpeechSummary, DeskError> {
+        let model = model
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .unwrap_or(DEFAULT_TTS_MODEL);
         let started = std::time::Instant::now();
-        let result = self.speak_unrecorded(text, voice, format, on_audio).await;
+        let result = if is_qwen_tts(model) {
+            self.speak_qwen_tts(text, model, voice, format, on_audio)
+                .await
+        } else {
+            self.speak_unrecorded(text, model, voice, format, on_audio)
+                .await
+        };
         let units = result.as_ref().map(|s| s.characters);
         self.record_call(
             desk_store::UsageKind::SpeechSynthesis,
-            DEFAULT_TTS_MODEL,
+            model,
             "characters",
             started,
             units,
         );
         result
+    }
+
+    async fn speak_qwen_tts(
+        &self,
+        text: &str,
+        model: &str,
+        voice: Option<&str>,
+        format: &str,
+        mut on_audio: impl FnMut(&[u8]) + Send,
+    ) -> Result<SpeechSummary, DeskError> {
+        if text.trim().is_empty() {
+            return Err(DeskError::new(
+                ErrorCode::EmptyPrompt,
+                "there is no text to read aloud",
+            ));
+        }
+        // The realtime variants speak another protocol (`/api-ws/v1/realtime`).
+        if model.to_ascii_lowercase().contains("realtime") {
+            return Err(unsupported(format!(
+                "{model} is a realtime Qwen-TTS model, which Bailian Desk does not speak; use qwen-tts or qwen3-tts-flash"
+            )));
+        }
+        if format != "wav" {
+            return Err(unsupported(format!(
+                "{model} answers WAV audio only, not {format:?}; ask for wav or use a CosyVoice model"
+            )));
+        }
+        let connection = self.connection()?;
+        self.check_budget(connection.demo)?;
+        let voice = voice
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .unwrap_or(DEFAULT_QWEN_TTS_VOICE);
+        let spoken = connection.client.qwen_tts(model, text, voice).await?;
+        on_audio(&spoken.audio);
+        Ok(SpeechSummary {
+            model: model.to_owned(),
+            voice: voice.to_owned(),
+            format: "wav".to_owned(),
+            audio_bytes: spoken.audio.len(),
+            characters: Some(spoken.characters),
+        })
     }
 
     /// Transcribes a local audio file, reporting each final sentence as it is recognised.
@@ -185,6 +282,7 @@ impl Desk {
     async fn speak_unrecorded(
         &self,
         text: &str,
+        model: &str,
         voice: Option<&str>,
         format: &str,
         mut on_audio: impl FnMut(&[u8]) + Send,
@@ -198,7 +296,7 @@ impl Desk {
         let connection = self.connection()?;
         self.check_budget(connection.demo)?;
         let request = TtsRequest {
-            model: DEFAULT_TTS_MODEL.into(),
+            model: model.into(),
             voice: voice.unwrap_or(DEFAULT_VOICE).into(),
             format: format.into(),
             sample_rate: None,
@@ -313,6 +411,139 @@ impl Desk {
                 .collect::<Vec<_>>()
                 .join(" "),
             sentences,
+            duration_seconds,
+        })
+    }
+}
+
+/// A task-level failure of a transcription task as the error DashScope reported (HTTP 200: the
+/// call succeeded, the task did not), so the doctor maps its code like any other.
+fn task_failure(code: Option<&str>, message: Option<&str>, request_id: Option<&str>) -> DeskError {
+    DeskError::from(bailian::Error::Api(bailian::ApiError {
+        status: 200,
+        code: code.unwrap_or("TaskFailed").to_owned(),
+        message: message.unwrap_or_default().to_owned(),
+        request_id: request_id.map(str::to_owned),
+        retry_after: None,
+    }))
+}
+
+impl Desk {
+    /// Transcribes the recording at a public URL with Paraformer (`paraformer-v2`) as an
+    /// asynchronous task, then fetches its `transcription_url` document. Recorded in the usage
+    /// ledger (seconds of audio).
+    pub async fn transcribe_url(
+        &self,
+        url: &str,
+        language_hints: Vec<String>,
+    ) -> Result<Transcript, DeskError> {
+        self.transcribe_url_with(url, None, language_hints, |_| {})
+            .await
+    }
+
+    /// [`Desk::transcribe_url`] with a model (`paraformer-v2`, `fun-asr`, …) and the task's
+    /// states as they are seen.
+    pub async fn transcribe_url_with(
+        &self,
+        url: &str,
+        model: Option<&str>,
+        language_hints: Vec<String>,
+        on_status: impl FnMut(bailian::TaskStatus) + Send,
+    ) -> Result<Transcript, DeskError> {
+        let model = model
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .unwrap_or(DEFAULT_FILE_ASR_MODEL);
+        let started = std::time::Instant::now();
+        let result = self
+            .transcribe_url_unrecorded(url, model, language_hints, on_status)
+            .await;
+        let units = result.as_ref().map(|t| t.duration_seconds);
+        self.record_call(
+            desk_store::UsageKind::SpeechRecognition,
+            model,
+            "seconds",
+            started,
+            units,
+        );
+        result
+    }
+
+    async fn transcribe_url_unrecorded(
+        &self,
+        url: &str,
+        model: &str,
+        language_hints: Vec<String>,
+        mut on_status: impl FnMut(bailian::TaskStatus) + Send,
+    ) -> Result<Transcript, DeskError> {
+        let url = crate::meetings::public_url(url)?;
+        let connection = self.connection()?;
+        self.check_budget(connection.demo)?;
+        let client = &connection.client;
+        let submitted = client
+            .submit_transcription(model, std::slice::from_ref(&url), &language_hints)
+            .await?;
+        tracing::info!(task = %submitted.task_id, %model, "transcription task submitted");
+        let policy = self.config().image_poll.clone();
+        let state = client
+            .wait_task(&submitted.task_id, &policy, |state| on_status(state.status))
+            .await?;
+        match state.status {
+            bailian::TaskStatus::Succeeded => {}
+            bailian::TaskStatus::Unknown => {
+                return Err(task_failure(
+                    Some("TaskUnknown"),
+                    Some(
+                        "Bailian no longer knows this transcription task (tasks are kept for 24 hours)",
+                    ),
+                    state.request_id.as_deref(),
+                ));
+            }
+            _ => {
+                return Err(task_failure(
+                    state.code.as_deref(),
+                    state.message.as_deref(),
+                    state.request_id.as_deref(),
+                ));
+            }
+        }
+        let document = match state.results.first() {
+            Some(bailian::TaskResult::Transcription {
+                transcription_url, ..
+            }) => client.fetch_transcript(transcription_url).await?,
+            Some(bailian::TaskResult::Failed { code, message }) => {
+                return Err(task_failure(
+                    Some(code),
+                    Some(message),
+                    state.request_id.as_deref(),
+                ));
+            }
+            _ => {
+                return Err(DeskError::new(
+                    ErrorCode::ServerError,
+                    "the transcription task succeeded without a transcript",
+                ));
+            }
+        };
+        // The task's usage is what is billed; the document's length is the fallback.
+        let duration_seconds = state
+            .usage
+            .as_ref()
+            .and_then(|u| u.get("duration"))
+            .and_then(serde_json::Value::as_u64)
+            .or_else(|| document.duration_ms.map(|ms| ms.div_ceil(1000)));
+        Ok(Transcript {
+            model: model.to_owned(),
+            text: document.text,
+            sentences: document
+                .sentences
+                .into_iter()
+                .map(|(begin_ms, end_ms, text)| Sentence {
+                    text,
+                    begin_ms,
+                    end_ms: Some(end_ms),
+                })
+                .collect(),
             duration_seconds,
         })
     }

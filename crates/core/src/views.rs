@@ -172,10 +172,24 @@ impl Desk {
         text: &str,
         voice: Option<&str>,
     ) -> Result<BinaryData, DeskError> {
+        self.speak_to_audio_with_model(text, voice, None).await
+    }
+
+    /// Synthesises `text` with `model`: MP3 from CosyVoice (the default), WAV from Qwen-TTS
+    /// (`qwen-tts*`, `qwen3-tts*`); the MIME type says which.
+    pub async fn speak_to_audio_with_model(
+        &self,
+        text: &str,
+        voice: Option<&str>,
+        model: Option<&str>,
+    ) -> Result<BinaryData, DeskError> {
+        let format = crate::speech::default_speech_format(model);
         let mut audio = Vec::new();
-        self.speak(text, voice, "mp3", |chunk| audio.extend_from_slice(chunk))
-            .await?;
-        Ok(BinaryData::new("audio/mpeg", &audio))
+        self.speak_with_model(text, model, voice, format, |chunk| {
+            audio.extend_from_slice(chunk)
+        })
+        .await?;
+        Ok(BinaryData::new(crate::speech::speech_mime(format), &audio))
     }
 
     /// A backup now, described as the backups list describes it.
@@ -208,6 +222,91 @@ impl Desk {
     }
 }
 
+/// Where the app saves files the user asked for (exports, CSV, images): the system's downloads
+/// folder, else `exports/` in the profile's data folder.
+fn saves_dir(profile_home: &std::path::Path) -> std::path::PathBuf {
+    dirs::download_dir().unwrap_or_else(|| profile_home.join("exports"))
+}
+
+/// `name` reduced to a plain file name: no folders, no control characters, not hidden.
+fn safe_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "bailian-desk-file".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+impl Desk {
+    /// Saves bytes the user asked to download (an export, the usage CSV, an image) into the
+    /// downloads folder under `file_name`, never overwriting: `name (2).ext` when it exists. The
+    /// webview cannot save a download by itself, so the app hands the file over here.
+    pub fn save_file(
+        &self,
+        file_name: &str,
+        base64_bytes: &str,
+    ) -> Result<std::path::PathBuf, DeskError> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(base64_bytes.trim())
+            .map_err(|e| {
+                DeskError::new(
+                    ErrorCode::BadRequest,
+                    format!("the file is not base64: {e}"),
+                )
+            })?;
+        self.save_file_in(&saves_dir(&self.config().home), file_name, &bytes)
+    }
+
+    /// [`Desk::save_file`] into `dir`.
+    pub fn save_file_in(
+        &self,
+        dir: &std::path::Path,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<std::path::PathBuf, DeskError> {
+        std::fs::create_dir_all(dir).map_err(|e| storage(dir, e))?;
+        let name = safe_file_name(file_name);
+        let (stem, extension) = match name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => (stem.to_owned(), format!(".{ext}")),
+            _ => (name.clone(), String::new()),
+        };
+        for attempt in 1..1000 {
+            let candidate = if attempt == 1 {
+                dir.join(&name)
+            } else {
+                dir.join(format!("{stem} ({attempt}){extension}"))
+            };
+            // create_new: two saves at once cannot pick the same name.
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&candidate)
+            {
+                Ok(mut file) => {
+                    use std::io::Write;
+                    file.write_all(bytes)
+                        .and_then(|()| file.sync_all())
+                        .map_err(|e| storage(&candidate, e))?;
+                    tracing::info!(path = %candidate.display(), bytes = bytes.len(), "file saved");
+                    return Ok(candidate);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(storage(&candidate, e)),
+            }
+        }
+        Err(DeskError::new(
+            ErrorCode::Storage,
+            format!("too many files named {name} in {}", dir.display()),
+        ))
+    }
+}
+
 fn storage(path: &std::path::Path, error: std::io::Error) -> DeskError {
     DeskError::new(
         ErrorCode::Storage,
@@ -222,4 +321,19 @@ fn uuid_like() -> String {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     format!("audio-{}-{nanos}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn saved_file_names_cannot_leave_the_folder_or_hide() {
+        assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_file_name("C:\\x\\usage.csv"), "usage.csv");
+        assert_eq!(safe_file_name(".bashrc"), "bashrc");
+        assert_eq!(safe_file_name("a\u{0}b?.json"), "ab.json");
+        assert_eq!(safe_file_name("   "), "bailian-desk-file");
+        assert_eq!(safe_file_name("对话 2026-11-26.md"), "对话 2026-11-26.md");
+    }
 }

@@ -406,3 +406,72 @@ fn desk_vault_opens(path: &std::path::Path, password: &str) -> Result<(), String
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
+
+#[tokio::test]
+async fn a_profile_chooses_its_region_and_workspace_unless_the_environment_did() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut config = DeskConfig::at(home.path());
+    config.vault = desk_core::VaultSetting::Memory;
+    let device = Device::open_with_policy(config, CHEAP).expect("device");
+    let first = device.status().expect("status").profiles[0].id.clone();
+    let token = device.login(&first, None).expect("login").token;
+
+    let chosen = device
+        .set_endpoint(&token, "ap-southeast-1", Some("ws-42"))
+        .expect("choose");
+    assert_eq!(chosen.region.as_deref(), Some("ap-southeast-1"));
+    assert_eq!(chosen.workspace.as_deref(), Some("ws-42"));
+    assert_eq!(
+        chosen.base_url,
+        "https://ws-42.ap-southeast-1.maas.aliyuncs.com"
+    );
+    assert_eq!(chosen.key_slot, "ws:ws-42");
+    let desk = device.desk(&token).expect("desk");
+    desk.set_api_key("ws:ws-42", "sk-workspace-key-0123456789")
+        .expect("set key");
+    assert!(
+        desk.api_key_status().configured,
+        "the chosen slot's key is the one used"
+    );
+    let statuses = desk.api_key_statuses();
+    let slots: Vec<&str> = statuses.iter().map(|s| s.slot.as_str()).collect();
+    assert_eq!(
+        slots,
+        ["cn-beijing", "ap-southeast-1", "us-east-1", "ws:ws-42"]
+    );
+    assert!(statuses[3].configured && !statuses[0].configured);
+
+    // Survives a restart of the app.
+    drop(desk);
+    drop(device);
+    let mut config = DeskConfig::at(home.path());
+    config.vault = desk_core::VaultSetting::Memory;
+    let device = Device::open_with_policy(config, CHEAP).expect("device");
+    let token = device.login(&first, None).expect("login").token;
+    let desk = device.desk(&token).expect("desk");
+    assert_eq!(desk.endpoint_choice().key_slot, "ws:ws-42");
+
+    assert_eq!(
+        code(device.set_endpoint(&token, "moon-1", None)),
+        ErrorCode::BadRequest
+    );
+    // An endpoint set by the environment wins and cannot be changed from the app.
+    drop(desk);
+    drop(device);
+    let mut config = DeskConfig::at(home.path());
+    config.endpoint_from_env = true;
+    let device = Device::open_with_policy(config, CHEAP).expect("device");
+    let token = device.login(&first, None).expect("login").token;
+    assert_eq!(
+        device
+            .desk(&token)
+            .expect("desk")
+            .endpoint_choice()
+            .base_url,
+        "https://dashscope.aliyuncs.com"
+    );
+    assert_eq!(
+        code(device.set_endpoint(&token, "us-east-1", None)),
+        ErrorCode::BadRequest
+    );
+}

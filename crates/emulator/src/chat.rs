@@ -421,6 +421,9 @@ pub async fn multimodal(
     {
         return other_multimodal(state, uri, headers, body, &model).await;
     }
+    if crate::images::is_image_model(&model) {
+        return crate::images::generate(state.0, uri, headers, &body, &model).await;
+    }
     native_surface(state, uri, headers, body, true).await
 }
 

@@ -7,6 +7,7 @@ mod audio;
 mod chat;
 mod embeddings;
 mod fault;
+mod images;
 mod reply;
 mod speech;
 mod tasks;

@@ -39,6 +39,26 @@ pub struct StoredImage {
     pub error_message: Option<String>,
 }
 
+/// An image a task was given to edit (its bytes are read with [`Store::image_input_data`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageInput {
+    pub task: String,
+    pub position: i64,
+    /// The stored result image it was taken from, when it was one.
+    pub source_image: Option<String>,
+    pub mime: String,
+    pub bytes: i64,
+}
+
+/// An input image for [`Store::create_image_task_with_inputs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewImageInput<'a> {
+    pub source_image: Option<&'a str>,
+    pub mime: &'a str,
+    pub data: &'a [u8],
+}
+
 const TASK_COLUMNS: &str = "id, task_id, model, prompt, parameters, status, error_code, error_message, created_at, updated_at";
 
 fn task_from_row(row: &Row<'_>) -> rusqlite::Result<ImageTask> {
@@ -72,6 +92,66 @@ impl Store {
             params![id, model, prompt, parameters, now],
         )?;
         self.image_task(&id)
+    }
+
+    /// [`Store::create_image_task`] with the images the task edits, in one transaction: the
+    /// inputs are recorded before anything is sent, like the task.
+    pub fn create_image_task_with_inputs(
+        &self,
+        model: &str,
+        prompt: &str,
+        parameters: &str,
+        inputs: &[NewImageInput<'_>],
+    ) -> Result<ImageTask> {
+        let now = now_ms();
+        let id = new_id();
+        let tx = self.conn().unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO image_tasks (id, model, prompt, parameters, status, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, 'submitting', ?5, ?5)",
+            params![id, model, prompt, parameters, now],
+        )?;
+        for (position, input) in inputs.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO image_task_inputs (task, position, source_image, mime, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, i64::try_from(position).unwrap_or(i64::MAX), input.source_image, input.mime, input.data],
+            )?;
+        }
+        tx.commit()?;
+        self.image_task(&id)
+    }
+
+    /// The images `task` was given to edit, in order.
+    pub fn image_inputs_of(&self, task: &str) -> Result<Vec<ImageInput>> {
+        let mut statement = self.conn().prepare(
+            "SELECT task, position, source_image, mime, length(data) FROM image_task_inputs \
+             WHERE task = ?1 ORDER BY position",
+        )?;
+        let rows = statement.query_map(params![task], |row| {
+            Ok(ImageInput {
+                task: row.get(0)?,
+                position: row.get(1)?,
+                source_image: row.get(2)?,
+                mime: row.get(3)?,
+                bytes: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// An input image's MIME type and bytes.
+    pub fn image_input_data(&self, task: &str, position: i64) -> Result<(String, Vec<u8>)> {
+        self.conn()
+            .query_row(
+                "SELECT mime, data FROM image_task_inputs WHERE task = ?1 AND position = ?2",
+                params![task, position],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "image input",
+                id: format!("{task}#{position}"),
+            })
     }
 
     /// Stores DashScope's task id the moment the submit returns it.

@@ -9,15 +9,18 @@
 //! [`StoreError::Corrupt`] (never replaced by an empty database), and every schema upgrade is
 //! preceded by a backup that is restored if the upgrade fails.
 
+mod assistants;
 mod attachments;
 mod backup;
 mod chat;
 mod images;
 mod import;
+mod meetings;
 mod migrations;
 mod oplog;
 mod search;
 mod usage;
+mod vectors;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -34,8 +37,12 @@ pub use desk_domain::{
     DeviceId, Hlc, Message, MessageError, MessageRole, MessageStatus, NewMessage, Op, SearchSource,
     ToolCall, Usage,
 };
-pub use images::{ImageTask, StoredImage};
+pub use images::{ImageInput, ImageTask, NewImageInput, StoredImage};
 pub use import::{ImportCounts, ImportedConversation};
+pub use meetings::{
+    Meeting, MeetingAction, MeetingChapter, MeetingContent, MeetingFailure, MeetingRecord,
+    MeetingSentence,
+};
 #[doc(hidden)]
 pub use migrations::{MIGRATIONS, Migration};
 pub use oplog::ApplyReport;
@@ -44,6 +51,7 @@ pub use usage::{
     NewUsage, SETTING_BUDGET_AT_LIMIT, SETTING_BUDGET_MONTHLY_CNY, UsageGroup, UsageKind,
     UsageRecord, UsageStatus, UsageTotal,
 };
+pub use vectors::{PendingMessage, SemanticHit, VectorCounts, normalized_blob};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -121,6 +129,8 @@ pub struct Store {
     conn: Connection,
     device: DeviceId,
     clock: RefCell<DeskClock>,
+    /// Semantic search's vectors between searches (see `vectors`).
+    vector_cache: RefCell<Option<vectors::VectorCache>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -288,6 +298,7 @@ impl Store {
             conn,
             device,
             clock: RefCell::new(clock),
+            vector_cache: RefCell::new(None),
         };
         store.apply_pending()?;
         let recovered = store.recover_interrupted()?;

@@ -37,6 +37,18 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_chat_tree",
         sql: include_str!("../migrations/0006_chat_tree.sql"),
     },
+    Migration {
+        name: "0007_meetings",
+        sql: include_str!("../migrations/0007_meetings.sql"),
+    },
+    Migration {
+        name: "0008_message_vectors",
+        sql: include_str!("../migrations/0008_message_vectors.sql"),
+    },
+    Migration {
+        name: "0009_assistants_and_image_inputs",
+        sql: include_str!("../migrations/0009_assistants_and_image_inputs.sql"),
+    },
 ];
 
 /// Why a step failed, before the caller decides what that means for the user's data.

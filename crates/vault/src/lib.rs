@@ -61,7 +61,8 @@ pub enum VaultError {
 pub enum StoreKind {
     /// The OS credential store (Keychain, Credential Manager, keyutils + Secret Service).
     Os,
-    /// Linux keyutils alone: the session keyring, gone at logout.
+    /// Linux keyutils alone. `keyring` links each key into the user's persistent keyring too, so
+    /// it outlives the session until the kernel expires it (3 days unused by default), not at logout.
     Keyutils,
     Memory,
     /// The encrypted key file.

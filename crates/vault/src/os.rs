@@ -3,8 +3,10 @@
 //! On Linux the key lives in the Secret Service (GNOME Keyring, KWallet) with the kernel keyutils
 //! session keyring as a cache in front of it (`keyring`'s keyutils-persistent store): the Secret
 //! Service survives reboots, keyutils answers without D-Bus once unlocked. Where there is no session
-//! keyring the Secret Service is used alone. [`OsStore::keyutils`] uses the session keyring alone
-//! (gone at logout): that is what a headless session (`keyctl session - …`) and the tests have.
+//! keyring the Secret Service is used alone. [`OsStore::keyutils`] uses keyutils alone (the session
+//! keyring, with `keyring` linking each key into the user's persistent keyring, which the kernel
+//! expires after 3 days unused): that is what a headless session (`keyctl session - …`) and the
+//! tests have.
 
 use keyring::Entry;
 

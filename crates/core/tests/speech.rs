@@ -1,0 +1,469 @@
+//! Speech through the core against the emulator, on a real database file: file transcription by
+//! URL, Qwen-TTS over HTTP beside CosyVoice, and reading a reply aloud while it still streams.
+//! Every call leaves its ledger row; refusals leave none and send nothing.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bailian::{ApiKey, PollPolicy, RetryPolicy};
+use bailian_emulator::{DEFAULT_API_KEY, EmulatorConfig, RunningEmulator};
+use desk_core::{
+    Desk, DeskConfig, ErrorCode, MessageStatus, SendRequest, StreamUpdate, UsageKind, UsageStatus,
+};
+use tokio::sync::Notify;
+
+fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
+    let mut config = DeskConfig::at(home);
+    config.base_url = base_url;
+    config.api_key = ApiKey::new(DEFAULT_API_KEY);
+    config.image_poll = PollPolicy {
+        initial: Duration::from_millis(1),
+        max: Duration::from_millis(2),
+        give_up_after: Duration::from_secs(10),
+    };
+    config.retry = RetryPolicy {
+        max_attempts: 2,
+        initial_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(2),
+        total_budget: Duration::from_secs(2),
+    };
+    config
+}
+
+/// A ledger row as (kind, model, status, units, unit).
+type Row = (UsageKind, String, UsageStatus, Option<u64>, Option<String>);
+
+fn ledger(desk: &Desk) -> Vec<Row> {
+    desk.usage_records(None, None)
+        .expect("ledger")
+        .into_iter()
+        .map(|r| (r.kind, r.model, r.status, r.units, r.unit))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_recording_is_transcribed_from_its_url() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let home = tempfile::tempdir().expect("tempdir");
+    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let transcript = desk
+        .transcribe_url("https://example.invalid/call.wav", vec!["en".into()])
+        .await
+        .expect("transcript");
+    assert_eq!(transcript.model, "paraformer-v2");
+    assert!(
+        transcript.text.starts_with("Transcript of file ")
+            && transcript.text.ends_with(" from the emulator."),
+        "{}",
+        transcript.text
+    );
+    assert_eq!(transcript.sentences.len(), 1);
+    assert_eq!(transcript.sentences[0].text, transcript.text);
+    assert_eq!(
+        (
+            transcript.sentences[0].begin_ms,
+            transcript.sentences[0].end_ms
+        ),
+        (0, Some(2_900))
+    );
+    assert_eq!(transcript.duration_seconds, Some(3));
+    let submit = emulator
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/audio/asr/transcription"))
+        .and_then(|r| r.body)
+        .expect("submit");
+    assert_eq!(
+        submit["input"]["file_urls"],
+        serde_json::json!(["https://example.invalid/call.wav"])
+    );
+    assert_eq!(
+        submit["parameters"]["language_hints"],
+        serde_json::json!(["en"])
+    );
+    assert_eq!(
+        ledger(&desk),
+        vec![(
+            UsageKind::SpeechRecognition,
+            "paraformer-v2".to_owned(),
+            UsageStatus::Ok,
+            Some(3),
+            Some("seconds".to_owned())
+        )]
+    );
+
+    // Another model, and the task's states as they pass.
+    let mut states = Vec::new();
+    let transcript = desk
+        .transcribe_url_with(
+            "https://example.invalid/call.wav",
+            Some("fun-asr"),
+            Vec::new(),
+            |status| states.push(status),
+        )
+        .await
+        .expect("fun-asr");
+    assert_eq!(transcript.model, "fun-asr");
+    assert!(states.contains(&bailian::TaskStatus::Running), "{states:?}");
+    assert_eq!(states.last(), Some(&bailian::TaskStatus::Succeeded));
+}
+
+#[tokio::test]
+async fn url_transcription_failures_keep_their_codes_and_refusals_send_nothing() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let home = tempfile::tempdir().expect("tempdir");
+    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    for local in ["/home/me/call.wav", "", "call.wav"] {
+        let error = desk
+            .transcribe_url(local, Vec::new())
+            .await
+            .expect_err("refused");
+        assert_eq!(error.code, ErrorCode::BadRequest, "{local:?}");
+    }
+    assert!(emulator.requests().is_empty());
+    assert!(ledger(&desk).is_empty());
+
+    // The whole task fails.
+    emulator
+        .push_fault("task_fail=InvalidFile.DecodeFailed", 1)
+        .expect("fault");
+    let error = desk
+        .transcribe_url("https://example.invalid/broken.wav", Vec::new())
+        .await
+        .expect_err("task failed");
+    assert_eq!(
+        error.dashscope_code.as_deref(),
+        Some("InvalidFile.DecodeFailed")
+    );
+    assert_eq!(error.code, ErrorCode::BadRequest);
+    // The file's subtask fails inside a task that succeeded.
+    emulator.push_fault("partial_fail=1", 1).expect("fault");
+    let error = desk
+        .transcribe_url("https://example.invalid/gone.wav", Vec::new())
+        .await
+        .expect_err("file failed");
+    assert_eq!(
+        error.dashscope_code.as_deref(),
+        Some("InvalidFile.DownloadFailed")
+    );
+    let rows = desk.usage_records(None, None).expect("ledger");
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.status == UsageStatus::Failed
+                && r.error_code.as_deref() == Some("bad_request"))
+    );
+}
+
+#[tokio::test]
+async fn qwen_tts_speaks_over_http_and_cosyvoice_still_reads_the_rest() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let home = tempfile::tempdir().expect("tempdir");
+    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let mut audio = Vec::new();
+    let mut calls = 0;
+    let summary = desk
+        .speak_with_model(
+            "你好 world",
+            Some("qwen3-tts-flash"),
+            None,
+            "wav",
+            |bytes| {
+                calls += 1;
+                audio.extend_from_slice(bytes);
+            },
+        )
+        .await
+        .expect("qwen-tts");
+    assert_eq!(calls, 1, "Qwen-TTS hands over one whole file");
+    assert_eq!(&audio[..4], b"RIFF");
+    // 8 characters × 60 ms at 24 kHz, 16-bit, after a 44-byte header.
+    assert_eq!(audio.len(), 44 + 23_040);
+    assert_eq!(
+        (
+            summary.model.as_str(),
+            summary.voice.as_str(),
+            summary.format.as_str(),
+            summary.audio_bytes,
+            summary.characters
+        ),
+        ("qwen3-tts-flash", "Cherry", "wav", audio.len(), Some(10))
+    );
+    let sent = emulator
+        .requests()
+        .into_iter()
+        .find(|r| r.model.as_deref() == Some("qwen3-tts-flash"))
+        .and_then(|r| r.body)
+        .expect("request");
+    assert_eq!(sent["input"]["voice"], "Cherry");
+    assert_eq!(sent["input"]["text"], "你好 world");
+
+    // What Qwen-TTS cannot do is refused before sending.
+    emulator.clear_requests();
+    let error = desk
+        .speak_with_model("hello", Some("qwen-tts"), None, "mp3", |_| {})
+        .await
+        .expect_err("mp3");
+    assert_eq!(error.code, ErrorCode::UnsupportedByModel);
+    let error = desk
+        .speak_with_model(
+            "hello",
+            Some("qwen3-tts-flash-realtime"),
+            None,
+            "wav",
+            |_| {},
+        )
+        .await
+        .expect_err("realtime");
+    assert_eq!(error.code, ErrorCode::UnsupportedByModel);
+    let error = desk
+        .speak_with_model("  ", Some("qwen-tts"), None, "wav", |_| {})
+        .await
+        .expect_err("empty");
+    assert_eq!(error.code, ErrorCode::EmptyPrompt);
+    assert!(emulator.requests().is_empty());
+
+    // The app's call: WAV with its MIME type for Qwen-TTS, MP3 from CosyVoice as before.
+    let wav = desk
+        .speak_to_audio_with_model("hello", Some("Ethan"), Some("qwen-tts"))
+        .await
+        .expect("wav");
+    assert_eq!(wav.mime, "audio/wav");
+    let mp3 = desk.speak_to_audio("hello", None).await.expect("mp3");
+    assert_eq!(mp3.mime, "audio/mpeg");
+    assert!(!mp3.base64.is_empty());
+    // A Qwen-TTS failure reported by the server keeps its code.
+    emulator
+        .push_fault("status=400,code=InvalidParameter", 1)
+        .expect("fault");
+    let error = desk
+        .speak_with_model("hello", Some("qwen-tts"), Some("Nobody"), "wav", |_| {})
+        .await
+        .expect_err("refused by the server");
+    assert_eq!(error.dashscope_code.as_deref(), Some("InvalidParameter"));
+
+    let rows = ledger(&desk);
+    let summary: Vec<(&str, UsageStatus, Option<u64>)> = rows
+        .iter()
+        .map(|(kind, model, status, units, unit)| {
+            assert_eq!(*kind, UsageKind::SpeechSynthesis);
+            assert_eq!(unit.as_deref(), Some("characters"));
+            (model.as_str(), *status, *units)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("qwen3-tts-flash", UsageStatus::Ok, Some(10)),
+            ("qwen-tts", UsageStatus::Ok, Some(5)),
+            ("cosyvoice-v2", UsageStatus::Ok, Some(5)),
+            ("qwen-tts", UsageStatus::Failed, None),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_reply_is_heard_before_its_last_delta_arrives() {
+    // A visible pace between tokens, as a real reply has.
+    let emulator = RunningEmulator::start(
+        EmulatorConfig {
+            token_delay: Duration::from_millis(25),
+            ..EmulatorConfig::default()
+        },
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .expect("emulator");
+    let home = tempfile::tempdir().expect("tempdir");
+    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let deltas: Arc<Mutex<Vec<(Instant, String)>>> = Arc::default();
+    let audio: Arc<Mutex<Vec<(Instant, usize)>>> = Arc::default();
+    let (deltas_in, audio_in) = (Arc::clone(&deltas), Arc::clone(&audio));
+    let outcome = desk
+        .send_message_read_aloud(
+            SendRequest {
+                prompt: "Read this answer aloud while you write it".into(),
+                ..SendRequest::default()
+            },
+            None,
+            "mp3",
+            move |update| {
+                if let StreamUpdate::Delta { text } = update {
+                    deltas_in.lock().expect("lock").push((Instant::now(), text));
+                }
+            },
+            move |bytes| {
+                audio_in
+                    .lock()
+                    .expect("lock")
+                    .push((Instant::now(), bytes.len()))
+            },
+        )
+        .await
+        .expect("reply");
+    assert_eq!(outcome.reply.status, MessageStatus::Complete);
+    assert!(outcome.speech_error.is_none(), "{:?}", outcome.speech_error);
+    let deltas = deltas.lock().expect("lock").clone();
+    let audio = audio.lock().expect("lock").clone();
+    assert!(
+        deltas.len() > 10,
+        "a reply of many deltas: {}",
+        deltas.len()
+    );
+    let first_audio = audio.first().expect("audio").0;
+    let last_delta = deltas.last().expect("deltas").0;
+    assert!(
+        first_audio < last_delta,
+        "the first audio came {:?} after the last delta",
+        first_audio.duration_since(last_delta)
+    );
+    let heard_before = deltas.iter().filter(|(t, _)| *t > first_audio).count();
+    assert!(
+        heard_before > 5,
+        "only {heard_before} deltas came after the first audio"
+    );
+    // Every word was read, not only those before the first audio.
+    let text: String = deltas.iter().map(|(_, t)| t.as_str()).collect();
+    let speech = outcome.speech.expect("speech");
+    assert_eq!(speech.characters, Some(text.chars().count() as u64));
+    assert_eq!(
+        speech.audio_bytes,
+        audio.iter().map(|(_, n)| n).sum::<usize>()
+    );
+    // The stored reply is the text that was read.
+    let view = desk
+        .conversation(&outcome.reply.conversation_id)
+        .expect("conversation");
+    assert_eq!(view.messages[1].content, text);
+    let kinds: Vec<(UsageKind, UsageStatus)> = ledger(&desk)
+        .into_iter()
+        .map(|(kind, _, status, _, _)| (kind, status))
+        .collect();
+    assert!(
+        kinds.contains(&(UsageKind::Chat, UsageStatus::Ok)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&(UsageKind::SpeechSynthesis, UsageStatus::Ok)),
+        "{kinds:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_text_feed_is_read_while_it_is_still_open() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let home = tempfile::tempdir().expect("tempdir");
+    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let (feed, chunks) = desk_core::read_aloud::feed();
+    let first_audio = Arc::new(Notify::new());
+    let signal = Arc::clone(&first_audio);
+    let mut bytes = 0;
+    let speak = desk.read_aloud(chunks, None, "pcm", |audio| {
+        bytes += audio.len();
+        signal.notify_one();
+    });
+    let write = async move {
+        feed.push("Hello there. ");
+        // The rest is written only once the first words were heard: a reading that waited for
+        // the whole text would never get it.
+        first_audio.notified().await;
+        feed.observe(&StreamUpdate::Reasoning {
+            text: "thinking is not read".into(),
+        });
+        feed.observe(&StreamUpdate::Delta {
+            text: "And the rest.".into(),
+        });
+        drop(feed);
+    };
+    let (summary, ()) = tokio::time::timeout(Duration::from_secs(10), async {
+        tokio::join!(speak, write)
+    })
+    .await
+    .expect("audio came while the feed was open");
+    let summary = summary.expect("speech");
+    assert_eq!(
+        summary.characters,
+        Some(26),
+        "\"Hello there. And the rest.\""
+    );
+    // 26 characters × 60 ms at 22.05 kHz, 16-bit PCM.
+    assert_eq!(summary.audio_bytes, bytes);
+    assert_eq!(bytes, 26 * 2_646);
+}
+
+#[tokio::test]
+async fn reading_aloud_fails_apart_from_the_reply() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let home = tempfile::tempdir().expect("tempdir");
+    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+
+    // Nothing to read: no connection, no row.
+    let error = desk
+        .read_aloud(
+            futures_util::stream::iter(vec![String::new(), "  ".to_owned()]),
+            None,
+            "mp3",
+            |_| {},
+        )
+        .await
+        .expect_err("empty");
+    assert_eq!(error.code, ErrorCode::EmptyPrompt);
+    assert!(emulator.requests().is_empty());
+    assert!(ledger(&desk).is_empty());
+
+    // The speech task fails (the fault reaches the WebSocket, the second request): the reply is
+    // still complete and stored, the reading's error keeps CosyVoice's code.
+    emulator
+        .push_fault("task_fail=Engine.Unavailable", 2)
+        .expect("fault");
+    let outcome = desk
+        .send_message_read_aloud(
+            SendRequest {
+                prompt: "hello".into(),
+                ..SendRequest::default()
+            },
+            None,
+            "mp3",
+            |_| {},
+            |_| panic!("no audio from a failed task"),
+        )
+        .await
+        .expect("the reply itself succeeded");
+    assert_eq!(outcome.reply.status, MessageStatus::Complete);
+    assert!(outcome.speech.is_none());
+    let error = outcome.speech_error.expect("speech error");
+    assert_eq!(error.dashscope_code.as_deref(), Some("Engine.Unavailable"));
+    let rows = desk.usage_records(None, None).expect("ledger");
+    // The two rows end in either order.
+    let mut kinds: Vec<(&str, UsageStatus)> =
+        rows.iter().map(|r| (r.kind.as_str(), r.status)).collect();
+    kinds.sort_by_key(|(kind, _)| *kind);
+    assert_eq!(
+        kinds,
+        vec![
+            ("chat", UsageStatus::Ok),
+            ("speech_synthesis", UsageStatus::Failed)
+        ]
+    );
+
+    // A reply that fails before saying anything is the error; nothing was read.
+    emulator
+        .push_fault("status=400,code=InvalidParameter", 1)
+        .expect("fault");
+    let error = desk
+        .send_message_read_aloud(
+            SendRequest {
+                prompt: "hello again".into(),
+                ..SendRequest::default()
+            },
+            None,
+            "mp3",
+            |_| {},
+            |_| panic!("nothing to hear"),
+        )
+        .await
+        .expect_err("the reply failed");
+    assert_eq!(error.dashscope_code.as_deref(), Some("InvalidParameter"));
+    assert_eq!(desk.usage_records(None, None).expect("ledger").len(), 3);
+}
