@@ -35,5 +35,8 @@ step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnin
 step "rust tests" cargo test --workspace --locked --features bailian-desk-app/custom-protocol
 step "official SDKs vs the emulator" bash tests/fidelity/run.sh
 step "end-to-end (real app, Xvfb)" xvfb-run -a -s "-screen 0 1280x800x24" node tests/e2e/app.e2e.mjs
+# Measurements, not assertions: a 10,000-message thread opened and streamed into in the real app
+# (numbers in artifacts/e2e/perf.json; docs/PERFORMANCE.md records the reference ones).
+step "performance script (real app, 10,000 messages)" xvfb-run -a -s "-screen 0 1280x800x24" node tests/e2e/perf.mjs
 
 echo "all checks passed in $(($(date +%s) - started)) s"

@@ -3,173 +3,26 @@
 //
 // Run by scripts/test.sh (inside xvfb-run); alone: `xvfb-run -a node tests/e2e/app.e2e.mjs`.
 
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
-import { remote } from 'webdriverio';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const appBinary = process.env.BAILIAN_DESK_APP ?? path.join(root, 'target/debug/bailian-desk-app');
-const emulatorBinary = path.join(root, 'target/debug/bailian-emulator');
-const cliBinary = path.join(root, 'target/debug/bailian-desk');
-const artifacts = process.env.E2E_ARTIFACTS ?? path.join(root, 'artifacts/e2e');
-const tauriDriver = process.env.TAURI_DRIVER ?? 'tauri-driver';
-const EMULATOR_KEY = 'sk-emulator';
-
-mkdirSync(artifacts, { recursive: true });
-const cleanups = [];
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function waitForPort(port, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await sleep(100);
-  }
-  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
-}
-
-/** Starts the emulator binary and resolves with the address it prints as its first line. */
-async function startEmulator() {
-  const child = spawn(emulatorBinary, ['--listen', '127.0.0.1:0', '--token-delay-ms', '40'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  cleanups.push(() => child.kill());
-  const firstLine = await new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-  });
-  return `http://${firstLine.trim()}`;
-}
-
-/** Opens the app through tauri-driver with `env`; returns the WebDriver session and a closer. */
-async function openApp(env) {
-  const port = await freePort();
-  const nativePort = await freePort();
-  const driver = spawn(tauriDriver, ['--port', String(port), '--native-port', String(nativePort)], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, ...env, TAURI_WEBVIEW_AUTOMATION: 'true' },
-  });
-  const stopDriver = () => driver.kill();
-  cleanups.push(stopDriver);
-  await waitForPort(port, 15000);
-  // tauri-driver proxies to WebKitWebDriver on the native port; a session requested before that
-  // one listens fails its first connection (webdriverio then retries). Wait for it too, but do
-  // not insist: a driver that starts it lazily is still served by the retry.
-  await waitForPort(nativePort, 5000).catch(() => {});
-  const browser = await remote({
-    hostname: '127.0.0.1',
-    port,
-    logLevel: 'warn',
-    capabilities: {
-      browserName: 'wry',
-      'tauri:options': { application: appBinary },
-      'wdio:enforceWebDriverClassic': true,
-    },
-  });
-  return {
-    browser,
-    async close() {
-      await browser.deleteSession().catch(() => {});
-      stopDriver();
-      await sleep(300);
-    },
-  };
-}
-
-async function waitFor(what, predicate, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const value = await predicate();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-}
-
-/** A screenshot of the app's window as the X server shows it (WebDriver's can lag the DOM). */
-function screenshot(name) {
-  const file = path.join(artifacts, `${name}.png`);
-  try {
-    const windowId = execFileSync('xdotool', ['search', '--name', '^Bailian Desk$']).toString().trim().split('\n')[0];
-    execFileSync('import', ['-window', windowId || 'root', file]);
-    console.log(`  screenshot ${file}`);
-  } catch (error) {
-    console.log(`  (no screenshot: ${error.message})`);
-  }
-}
-
-async function lastAssistant(browser) {
-  const rows = await browser.$$('[data-testid="message"][data-role="assistant"]');
-  return rows.length ? rows[rows.length - 1] : null;
-}
-
-/** Sends `prompt` and follows the reply until it completes, recording the texts seen meanwhile. */
-async function sendAndFollow(browser, prompt) {
-  const input = await browser.$('[data-testid="composer-input"]');
-  await input.waitForDisplayed({ timeout: 15000 });
-  await input.setValue(prompt);
-  await (await browser.$('[data-testid="send-button"]')).click();
-  const seen = new Set();
-  const final = await waitFor('the reply to complete', async () => {
-    const row = await lastAssistant(browser);
-    if (!row) return null;
-    const status = await row.getAttribute('data-status');
-    const text = await (await row.$('[data-testid="message-content"]')).getText();
-    if (status === 'streaming' && text) seen.add(text);
-    if (status === 'failed' || status === 'partial') throw new Error(`reply ended ${status}: ${text}`);
-    return status === 'complete' ? { row, text } : null;
-  }, 30000);
-  return { ...final, partialTexts: seen.size };
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function storedConversations(home) {
-  const out = execFileSync(cliBinary, ['conversations', 'list', '--json'], {
-    env: { ...process.env, BAILIAN_DESK_HOME: home },
-  });
-  return JSON.parse(out.toString());
-}
-
-function storedConversation(home, id) {
-  const out = execFileSync(cliBinary, ['conversations', 'show', id, '--json'], {
-    env: { ...process.env, BAILIAN_DESK_HOME: home },
-  });
-  return JSON.parse(out.toString());
-}
+import {
+  EMULATOR_KEY,
+  assert,
+  cleanUp,
+  cleanups,
+  cliBinary,
+  lastAssistant,
+  openApp,
+  screenshot,
+  sendAndFollow,
+  sleep,
+  startEmulator,
+  storedConversation,
+  storedConversations,
+  waitFor,
+} from './harness.mjs';
 
 const journeys = [];
 function journey(name, run) {
@@ -239,9 +92,153 @@ journey('with no key, the offline demo answers and says it is a demo', async () 
   await app.close();
 });
 
+
+/** A fresh data folder and the environment that points the app (and the CLI) at the emulator. */
+async function liveEnv() {
+  const baseUrl = await startEmulator();
+  const home = mkdtempSync(path.join(os.tmpdir(), 'bailian-desk-e2e-'));
+  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+  return { BAILIAN_BASE_URL: baseUrl, DASHSCOPE_API_KEY: EMULATOR_KEY, BAILIAN_DESK_HOME: home };
+}
+
+/** Clicks a control that only shows on hover (message actions): WebDriver clicks what it sees. */
+async function clickRevealed(browser, element) {
+  await browser.execute((el) => el.click(), element);
+}
+
+journey('regenerating a reply keeps both versions as branches you can switch between', async () => {
+  const env = await liveEnv();
+  const app = await openApp(env);
+  const { browser } = app;
+  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
+  const first = await sendAndFollow(browser, 'Tell me about branches');
+  const regenerate = await first.row.$('[data-testid="regenerate"]');
+  await clickRevealed(browser, regenerate);
+  const second = await waitFor('the regenerated reply to complete', async () => {
+    const row = await lastAssistant(browser);
+    if (!row) return null;
+    const switcher = await row.$('[data-testid="branch-switcher"]');
+    if (!(await switcher.isExisting())) return null;
+    const status = await row.getAttribute('data-status');
+    const text = await (await row.$('[data-testid="message-content"]')).getText();
+    return status === 'complete' ? { row, text, label: await switcher.getText() } : null;
+  }, 30000);
+  assert(/2\s*\/\s*2/.test(second.label), `the switcher reads ${second.label}`);
+  assert(second.text.includes('turn 1'), `the regenerated reply answers the same turn: ${second.text}`);
+  const previous = await (await second.row.$('[data-testid="branch-switcher"]')).$('button');
+  await clickRevealed(browser, previous);
+  const back = await waitFor('the first version', async () => {
+    const row = await lastAssistant(browser);
+    const label = await (await row.$('[data-testid="branch-switcher"]')).getText();
+    return /1\s*\/\s*2/.test(label) ? (await row.$('[data-testid="message-content"]')).getText() : null;
+  });
+  assert(back === first.text, `switching back shows ${back}, not the first reply`);
+  screenshot('chat-branches');
+  await app.close();
+  const [conversation] = storedConversations(env.BAILIAN_DESK_HOME);
+  const stored = storedConversation(env.BAILIAN_DESK_HOME, conversation.id);
+  const replies = stored.messages.filter((m) => m.role === 'assistant');
+  assert(replies.length === 2, `expected two stored replies, found ${replies.length}`);
+  assert(replies[0].parentId === replies[1].parentId, 'the two replies are not siblings');
+});
+
+journey('an image task started before a restart completes after it', async () => {
+  const env = await liveEnv();
+  let app = await openApp(env);
+  let { browser } = app;
+  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
+  await (await browser.$('[data-testid="nav-images"]')).click();
+  const prompt = await browser.$('[data-testid="image-prompt"]');
+  await prompt.waitForDisplayed({ timeout: 15000 });
+  await prompt.setValue('A lighthouse at dawn, watercolour');
+  await (await browser.$('[data-testid="image-create"]')).click();
+  // The emulator moves a task one step per poll: close the app while it is still in flight.
+  const status = await waitFor('the task to be submitted', async () => {
+    const task = await browser.$('[data-testid="image-task"]');
+    if (!(await task.isExisting())) return null;
+    const value = await task.getAttribute('data-status');
+    return value === 'pending' || value === 'running' ? value : null;
+  });
+  console.log(`  closing the app with the task ${status}`);
+  await app.close();
+
+  app = await openApp(env);
+  browser = app.browser;
+  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
+  await (await browser.$('[data-testid="nav-images"]')).click();
+  await waitFor('the image, stored after the restart', async () => {
+    const task = await browser.$('[data-testid="image-task"]');
+    if (!(await task.isExisting())) return null;
+    const value = await task.getAttribute('data-status');
+    if (value === 'failed') throw new Error('the resumed task failed');
+    return value === 'succeeded' && (await browser.$('[data-testid="image-stored"]')).isExisting();
+  }, 60000);
+  await sleep(500);
+  screenshot('image-after-restart');
+  await app.close();
+});
+
+journey('search finds a message and jumps to it', async () => {
+  const env = await liveEnv();
+  for (const prompt of ['The zebra crossing plan', 'Something unrelated', 'Another unrelated thing']) {
+    execFileSync(cliBinary, ['chat', prompt], { env: { ...process.env, ...env } });
+  }
+  const app = await openApp(env);
+  const { browser } = app;
+  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
+  await waitFor('the conversations', async () => (await browser.$$('[data-testid="conversation-item"]')).length === 3);
+  await (await browser.$('[data-testid="open-search"]')).click();
+  const input = await browser.$('[data-testid="search-input"]');
+  await input.waitForDisplayed({ timeout: 10000 });
+  await input.setValue('zebra');
+  const hit = await waitFor('a search hit', async () => {
+    const hits = await browser.$$('[data-testid="search-hit"]');
+    return hits.length ? hits[0] : null;
+  });
+  assert((await hit.getText()).toLowerCase().includes('zebra'), `the hit reads ${await hit.getText()}`);
+  await hit.click();
+  const highlighted = await waitFor('the highlighted message', async () => {
+    const row = await browser.$('[data-testid="message"][data-highlighted]');
+    return (await row.isExisting()) ? row : null;
+  });
+  const text = await (await highlighted.$('[data-testid="message-content"]')).getText();
+  assert(text.toLowerCase().includes('zebra'), `the highlighted message reads ${text}`);
+  screenshot('search-jump');
+  await app.close();
+});
+
+journey('a damaged history database is not replaced: the app offers the latest backup', async () => {
+  const env = await liveEnv();
+  const cli = (args) => execFileSync(cliBinary, args, { env: { ...process.env, ...env } });
+  cli(['chat', 'Please keep this conversation']);
+  cli(['backup']);
+  const database = path.join(env.BAILIAN_DESK_HOME, 'desk.sqlite3');
+  for (const extra of ['-wal', '-shm']) rmSync(database + extra, { force: true });
+  writeFileSync(database, Buffer.from('this is not a database, but it was someone\'s history'.repeat(200)));
+
+  const app = await openApp(env);
+  const { browser } = app;
+  const restore = await waitFor('the offer of the latest backup', async () => {
+    const button = await browser.$('[data-testid="restore-latest"]');
+    return (await button.isExisting()) ? button : null;
+  }, 20000);
+  screenshot('recover-database');
+  await restore.click();
+  await waitFor('the history back', async () => {
+    const items = await browser.$$('[data-testid="conversation-item"]');
+    // textContent: the title is cut with an ellipsis on screen.
+    return items.length === 1 && (await browser.execute((el) => el.textContent, items[0])).includes('Please keep this conversation');
+  }, 20000);
+  await app.close();
+  const kept = readdirSync(env.BAILIAN_DESK_HOME).filter((name) => name.startsWith('desk.sqlite3') && name !== 'desk.sqlite3' && !name.endsWith('-wal') && !name.endsWith('-shm'));
+  assert(kept.length >= 1, `the damaged file was not kept aside: ${readdirSync(env.BAILIAN_DESK_HOME).join(', ')}`);
+});
+
 let passed = 0;
 let failed = 0;
 for (const { name, run } of journeys) {
+  // E2E_ONLY=<part of a name> runs the matching journeys alone, for debugging one.
+  if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) continue;
   const started = Date.now();
   try {
     await run();
@@ -251,13 +248,7 @@ for (const { name, run } of journeys) {
     failed += 1;
     console.log(`not ok - ${name}\n  ${error.stack ?? error}`);
   }
-  while (cleanups.length) {
-    try {
-      cleanups.pop()();
-    } catch {
-      // best effort: a process may already be gone
-    }
-  }
+  cleanUp();
 }
 console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

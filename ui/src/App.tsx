@@ -1,57 +1,168 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, type ComponentType, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AppStatus, DeskError, Message } from './api/types';
-import { ChatHeader } from './components/ChatHeader';
-import { ChatMessages } from './components/ChatMessages';
-import { Composer } from './components/Composer';
-import { DemoBanner } from './components/DemoBanner';
+import type { AppStatus, DeskError, DeviceStatus, Session } from './api/types';
 import { ErrorExplanation } from './components/ErrorExplanation';
-import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
 import { WelcomePanel } from './components/WelcomePanel';
-import { useAppStatus } from './state/useAppStatus';
-import { useChatSession } from './state/useChatSession';
-import { useConversationList } from './state/useConversationList';
-import { useMediaQuery } from './state/useMediaQuery';
+import { Workspace } from './components/Workspace';
+import { LockScreen } from './screens/access/LockScreen';
+import { LoginScreen } from './screens/access/LoginScreen';
+import { RecoverDatabase } from './screens/access/RecoverDatabase';
+import { Onboarding } from './screens/onboarding/Onboarding';
+import { isSessionLost, type LockReason } from './state/session';
+import { SessionContext, type SessionControl } from './state/sessionContext';
+import { useSessionGate, type Gate } from './state/sessionGate';
+import { useIdleLock } from './state/sessionIdle';
 import { useToasts } from './state/useToasts';
 
-const NARROW_QUERY = '(max-width: 719.98px)';
+export interface WorkspaceProps {
+  status: AppStatus;
+  notify: (error: DeskError) => void;
+}
 
-export function App() {
+interface Props {
+  /** What a signed-in, set-up app shows; the chat workspace unless a harness swaps in one screen. */
+  workspace?: ComponentType<WorkspaceProps>;
+}
+
+export function App({ workspace: Main = Workspace }: Props) {
   const { t } = useTranslation();
-  const { toasts, notify, dismiss } = useToasts();
-  const { boot, demoStarting, retry, startDemo } = useAppStatus(notify);
+  const { toasts, notify: toast, dismiss } = useToasts();
+  const control = useSessionGate();
+  const { gate } = control;
 
-  let body;
-  if (boot.phase === 'loading') {
-    body = (
-      <div className="boot" role="status">
-        {t('app.starting')}
-      </div>
-    );
-  } else if (boot.phase === 'failed') {
-    body = <BootFailure error={boot.error} onRetry={retry} />;
-  } else if (boot.phase === 'browser' || boot.status.mode === 'needs_setup') {
-    body = (
-      <WelcomePanel
-        backendAvailable={boot.phase === 'ready'}
-        demoStarting={demoStarting}
-        onStartDemo={() => void startDemo()}
-      />
-    );
-  } else {
-    body = <Workspace status={boot.status} notify={notify} />;
+  // A lost session shows the lock screen, which says why; a toast on top would only repeat it.
+  const notify = useCallback(
+    (error: DeskError) => {
+      if (!isSessionLost(error)) toast(error);
+    },
+    [toast],
+  );
+
+  let body: ReactNode;
+  switch (gate.kind) {
+    case 'loading':
+      body = (
+        <div className="boot" role="status">
+          {t('app.starting')}
+        </div>
+      );
+      break;
+    case 'browser':
+      body = <WelcomePanel backendAvailable={false} demoStarting={false} onStartDemo={() => undefined} />;
+      break;
+    case 'failed':
+      body =
+        gate.error.code === 'database_corrupt' ? (
+          <RecoverDatabase error={gate.error} onRestored={control.retry} />
+        ) : (
+          <BootFailure error={gate.error} onRetry={control.retry} />
+        );
+      break;
+    case 'login':
+      body = <LoginScreen device={gate.device} onSignedIn={control.signedIn} />;
+      break;
+    case 'locked':
+      body = (
+        <LockScreen
+          profile={gate.profile}
+          reason={gate.reason}
+          canSwitch={gate.device.profiles.length > 1}
+          onUnlocked={control.signedIn}
+          onSwitchProfile={control.switchProfile}
+        />
+      );
+      break;
+    case 'onboarding': {
+      const onboarding = (
+        <Onboarding
+          device={gate.device}
+          session={gate.session}
+          onSessionReplaced={control.replaceSession}
+          onReady={control.finishSetup}
+        />
+      );
+      body =
+        gate.session === null ? (
+          onboarding
+        ) : (
+          <SignedIn gate={{ ...gate, session: gate.session }} control={control} status={gate.status}>
+            {onboarding}
+          </SignedIn>
+        );
+      break;
+    }
+    case 'ready':
+      body = (
+        <SignedIn gate={gate} control={control} status={gate.status}>
+          <Main status={gate.status} notify={notify} />
+        </SignedIn>
+      );
+      break;
   }
 
-  // Outside the app there is no status; the welcome panel it shows is the needs_setup screen.
-  const mode = boot.phase === 'ready' ? boot.status.mode : boot.phase === 'browser' ? 'needs_setup' : undefined;
-
   return (
-    <div className="app" data-mode={mode} data-runtime={boot.phase === 'browser' ? 'browser' : 'tauri'}>
+    <div className="app" data-mode={modeOf(gate)} data-gate={gate.kind} data-runtime={gate.kind === 'browser' ? 'browser' : 'tauri'}>
       {body}
       <Toasts toasts={toasts} onDismiss={dismiss} />
     </div>
   );
+}
+
+/** `needs_setup` outside the app too: the welcome panel it shows is the setup screen. */
+function modeOf(gate: Gate): AppStatus['mode'] | undefined {
+  if (gate.kind === 'browser') return 'needs_setup';
+  if (gate.kind === 'onboarding') return 'needs_setup';
+  if (gate.kind === 'ready') return gate.status.mode;
+  return undefined;
+}
+
+interface SignedInProps {
+  gate: { device: DeviceStatus; session: Session };
+  status: AppStatus | null;
+  control: ReturnType<typeof useSessionGate>;
+  children: ReactNode;
+}
+
+/** Everything a session needs while it lasts: the idle lock, Ctrl/Cmd+L, and the context. */
+function SignedIn({ gate, status, control, children }: SignedInProps) {
+  const { device, session } = gate;
+  const { lock, logout, setDevice, setStatus, setSession } = control;
+  const canLock = session.profile.hasPassword;
+
+  useIdleLock({ session, idleLockMinutes: device.idleLockMinutes, onLock: lock, onRefreshed: setSession });
+
+  useEffect(() => {
+    if (!canLock) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      const mod = event.ctrlKey || event.metaKey;
+      if (mod && !event.shiftKey && !event.altKey && event.key.toLowerCase() === 'l') {
+        event.preventDefault();
+        lock('manual');
+      }
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [canLock, lock]);
+
+  const value = useMemo<SessionControl | null>(
+    () =>
+      status === null
+        ? null
+        : {
+            session,
+            device,
+            status,
+            lock: (reason: LockReason = 'manual') => lock(reason),
+            logout,
+            setDevice,
+            setStatus,
+            setSession,
+          },
+    [session, device, status, lock, logout, setDevice, setStatus, setSession],
+  );
+
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
 function BootFailure({ error, onRetry }: { error: DeskError; onRetry: () => void }) {
@@ -67,125 +178,4 @@ function BootFailure({ error, onRetry }: { error: DeskError; onRetry: () => void
       </section>
     </main>
   );
-}
-
-/** The chat layout for a ready backend (live or demo). */
-function Workspace({ status, notify }: { status: AppStatus; notify: (error: DeskError) => void }) {
-  const { t } = useTranslation();
-  const demo = status.mode === 'demo';
-  const narrow = useMediaQuery(NARROW_QUERY);
-  const [drawerOpen, setDrawerOpen] = useState(false);
-  const [newChatModel, setNewChatModel] = useState(status.defaultModel);
-  const inputRef = useRef<HTMLTextAreaElement | null>(null);
-
-  const { conversations, refresh } = useConversationList(notify);
-  const draftModel = status.models.includes(newChatModel) ? newChatModel : status.defaultModel;
-  const session = useChatSession({ newChatModel: draftModel, notify, onReplySettled: refresh });
-  const { chat, activeStream, newChat, openConversation, send, stop } = session;
-
-  const startNewChat = useCallback(() => {
-    newChat();
-    setDrawerOpen(false);
-    inputRef.current?.focus();
-  }, [newChat]);
-
-  const open = useCallback(
-    (conversationId: string) => {
-      openConversation(conversationId);
-      setDrawerOpen(false);
-    },
-    [openConversation],
-  );
-
-  const closeDrawer = useCallback(() => setDrawerOpen(false), []);
-  const openDrawer = useCallback(() => setDrawerOpen(true), []);
-  const sendAndRefresh = useCallback(
-    async (prompt: string) => {
-      const result = await send(prompt);
-      // A new conversation exists from the moment its reply starts; list it right away.
-      if (result === 'started') refresh();
-      return result;
-    },
-    [send, refresh],
-  );
-
-  const streamingHere =
-    activeStream !== null &&
-    (activeStream.viewKey === chat.viewKey ||
-      (activeStream.conversationId !== null && activeStream.conversationId === chat.conversationId));
-
-  useEffect(() => {
-    const onKeyDown = (event: KeyboardEvent) => {
-      const mod = event.ctrlKey || event.metaKey;
-      if (mod && !event.shiftKey && !event.altKey && event.key.toLowerCase() === 'n') {
-        event.preventDefault();
-        startNewChat();
-      } else if (event.key === 'Escape') {
-        // The open drawer is the nearer thing to dismiss; the stream comes next.
-        if (narrow && drawerOpen) {
-          setDrawerOpen(false);
-        } else if (activeStream) {
-          event.preventDefault();
-          stop();
-        }
-      }
-    };
-    window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
-  }, [activeStream, drawerOpen, narrow, startNewChat, stop]);
-
-  const summary = conversations.find((c) => c.id === chat.conversationId) ?? chat.conversation;
-  const title = summary?.title ?? t('chat.newChatTitle');
-  const conversationModel =
-    chat.conversationId === null ? null : (summary?.model ?? lastModel(chat.messages) ?? draftModel);
-
-  return (
-    <div className="workspace" data-narrow={narrow || undefined}>
-      {demo ? <DemoBanner /> : null}
-      <div className="workspace-body">
-        <Sidebar
-          conversations={conversations}
-          activeId={chat.conversationId}
-          drawer={narrow}
-          open={drawerOpen}
-          onClose={closeDrawer}
-          onNewChat={startNewChat}
-          onOpen={open}
-        />
-        {narrow && drawerOpen ? (
-          <div className="drawer-backdrop" onClick={closeDrawer} aria-hidden="true" />
-        ) : null}
-        <main className="chat">
-          <ChatHeader
-            title={title}
-            model={conversationModel}
-            models={status.models}
-            selectedModel={draftModel}
-            onSelectModel={setNewChatModel}
-            demo={demo}
-            showMenuButton={narrow}
-            menuOpen={drawerOpen}
-            onOpenMenu={openDrawer}
-          />
-          <ChatMessages chat={chat} demo={demo} />
-          <Composer
-            streaming={streamingHere}
-            busyElsewhere={activeStream !== null && !streamingHere}
-            demo={demo}
-            onSend={sendAndRefresh}
-            onStop={stop}
-            inputRef={inputRef}
-          />
-        </main>
-      </div>
-    </div>
-  );
-}
-
-function lastModel(messages: Message[]): string | null {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const model = messages[i].model;
-    if (model) return model;
-  }
-  return null;
 }

@@ -1,14 +1,22 @@
-import { memo } from 'react';
+import { memo, useCallback, useState, type Ref } from 'react';
 import { useTranslation } from 'react-i18next';
-import { MenuIcon } from './icons';
+import type { Assistant, ChatParams, ModelView } from '../api/types';
+import type { ModelGroup } from '../state/useModels';
+import { MenuIcon, SlidersIcon } from './icons';
+import { ModelPicker } from './ModelPicker';
+import { ParamsPanel } from './ParamsPanel';
 
 interface Props {
   title: string;
-  /** The conversation's model; null for a new chat, which offers a choice instead. */
-  model: string | null;
-  models: string[];
-  selectedModel: string;
+  modelGroups: readonly ModelGroup[];
+  assistants: readonly Assistant[];
+  model: string;
+  modelView: ModelView | undefined;
   onSelectModel: (model: string) => void;
+  modelRef: Ref<HTMLSelectElement>;
+  params: ChatParams;
+  isNew: boolean;
+  onSaveParams: (params: ChatParams) => void;
   demo: boolean;
   showMenuButton: boolean;
   menuOpen: boolean;
@@ -16,9 +24,14 @@ interface Props {
 }
 
 function ChatHeaderView(props: Props) {
-  const { title, model, models, selectedModel, onSelectModel, demo, showMenuButton, menuOpen, onOpenMenu } =
-    props;
+  const { title, modelGroups, assistants, model, modelView, onSelectModel, modelRef, params, isNew, onSaveParams } = props;
+  const { demo, showMenuButton, menuOpen, onOpenMenu } = props;
   const { t } = useTranslation();
+  const [panelOpen, setPanelOpen] = useState(false);
+  const closePanel = useCallback(() => setPanelOpen(false), []);
+  const customised =
+    params.systemPrompt !== null || params.temperature !== null || params.enableThinking !== null || params.enableSearch;
+
   return (
     <header className="chat-header">
       {showMenuButton ? (
@@ -37,29 +50,38 @@ function ChatHeaderView(props: Props) {
         {title}
       </h1>
       <div className="chat-model">
-        {model === null && models.length > 1 ? (
-          <select
-            className="model-select"
-            aria-label={t('chat.chooseModel')}
-            value={selectedModel}
-            onChange={(event) => onSelectModel(event.target.value)}
-          >
-            {models.map((m) => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </select>
-        ) : (
-          <span className="model-name" aria-label={`${t('chat.modelLabel')}: ${model ?? selectedModel}`}>
-            {model ?? selectedModel}
-          </span>
-        )}
+        <ModelPicker groups={modelGroups} assistants={assistants} value={model} onChange={onSelectModel} selectRef={modelRef} />
         {demo ? (
           <span className="badge badge--demo" data-testid="header-demo-badge" title={t('message.demoBadgeLabel')}>
             {t('message.demoBadge')}
           </span>
         ) : null}
+        <div className="params-anchor">
+          <button
+            type="button"
+            className="icon-button"
+            data-testid="params-button"
+            data-customised={customised || undefined}
+            aria-label={t('params.open')}
+            title={t('params.open')}
+            aria-expanded={panelOpen}
+            onClick={() => setPanelOpen((open) => !open)}
+          >
+            <SlidersIcon />
+          </button>
+          {panelOpen ? (
+            <ParamsPanel
+              params={params}
+              model={modelView}
+              isNew={isNew}
+              onClose={closePanel}
+              onSave={(next) => {
+                setPanelOpen(false);
+                onSaveParams(next);
+              }}
+            />
+          ) : null}
+        </div>
       </div>
     </header>
   );

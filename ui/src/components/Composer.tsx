@@ -1,7 +1,37 @@
-import { memo, useLayoutEffect, useState, type FormEvent, type KeyboardEvent, type RefObject } from 'react';
+import {
+  memo,
+  useCallback,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type ClipboardEvent,
+  type FormEvent,
+  type KeyboardEvent,
+  type Ref,
+  type RefObject,
+} from 'react';
 import { useTranslation } from 'react-i18next';
+import type { NewAttachment } from '../api/types';
+import {
+  ACCEPTED_IMAGE_TYPES,
+  MAX_ATTACHMENTS,
+  filesOf,
+  readImageFiles,
+  type AttachmentProblem,
+  type PendingAttachment,
+} from '../state/attachmentFiles';
 import type { SendResult } from '../state/useChatSession';
-import { SendIcon, StopIcon } from './icons';
+import { insertAtCaret } from '../voice/insertText';
+import { useDictation } from '../voice/useDictation';
+import { useFileTranscription } from '../voice/useFileTranscription';
+import { AttachIcon, CloseIcon, SendIcon, StopIcon } from './icons';
+import { AudioFileButton, DictationButton, VoiceStatus } from './voice/VoiceControls';
+
+/** Lets the chat hand over files dropped anywhere on it. */
+export interface ComposerHandle {
+  addFiles: (files: File[]) => void;
+}
 
 interface Props {
   /** A reply is streaming in this conversation: the button stops it. */
@@ -9,21 +39,30 @@ interface Props {
   /** A reply is streaming in another conversation: sending waits for it. */
   busyElsewhere: boolean;
   demo: boolean;
-  onSend: (prompt: string) => Promise<SendResult>;
+  /** The chosen model reads images: the attach button, drops and pastes are offered. */
+  acceptsImages: boolean;
+  onSend: (prompt: string, attachments: NewAttachment[]) => Promise<SendResult>;
   onStop: () => void;
   /** Shared with the app so shortcuts can focus the input. */
   inputRef: RefObject<HTMLTextAreaElement | null>;
+  handleRef?: Ref<ComposerHandle>;
 }
 
 const MAX_HEIGHT_PX = 240;
 
 /**
- * Holds the draft text itself so typing re-renders only the composer, never the
+ * Holds the draft (text and images) itself so typing re-renders only the composer, never the
  * message history.
  */
-function ComposerView({ streaming, busyElsewhere, demo, onSend, onStop, inputRef }: Props) {
+function ComposerView({ streaming, busyElsewhere, demo, acceptsImages, onSend, onStop, inputRef, handleRef }: Props) {
   const { t } = useTranslation();
   const [draft, setDraft] = useState('');
+  const [attachments, setAttachments] = useState<PendingAttachment[]>([]);
+  const [problem, setProblem] = useState<AttachmentProblem | 'noImages' | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const form = useRef<HTMLFormElement>(null);
+  // Where the caret goes once dictated words are in the draft.
+  const caret = useRef<number | null>(null);
 
   useLayoutEffect(() => {
     const el = inputRef.current;
@@ -31,15 +70,60 @@ function ComposerView({ streaming, busyElsewhere, demo, onSend, onStop, inputRef
     el.style.height = 'auto';
     el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
     el.style.overflowY = el.scrollHeight > MAX_HEIGHT_PX ? 'auto' : 'hidden';
+    if (caret.current !== null) {
+      el.focus();
+      el.setSelectionRange(caret.current, caret.current);
+      caret.current = null;
+    }
   }, [draft, inputRef]);
 
+  // Dictated or transcribed words go in at the caret, replacing a selection.
+  const insertText = useCallback(
+    (words: string) => {
+      const el = inputRef.current;
+      setDraft((current) => {
+        const inserted = insertAtCaret(current, words, el?.selectionStart ?? current.length, el?.selectionEnd ?? current.length);
+        caret.current = inserted.caret;
+        return inserted.text;
+      });
+    },
+    [inputRef],
+  );
+  const dictation = useDictation(insertText);
+  const audioFile = useFileTranscription(insertText);
+
+  const addFiles = (files: File[]) => {
+    if (files.length === 0) return;
+    if (!acceptsImages) {
+      setProblem('noImages');
+      return;
+    }
+    void readImageFiles(files, MAX_ATTACHMENTS - attachments.length).then((read) => {
+      setAttachments((current) => [...current, ...read.attachments].slice(0, MAX_ATTACHMENTS));
+      setProblem(read.problems[0] ?? null);
+    });
+  };
+
+  useImperativeHandle(handleRef, () => ({ addFiles }));
+
+  const sendable = !streaming && !busyElsewhere;
+  // Images stay in the draft but are not sent to a model that cannot read them.
+  const outgoing = acceptsImages ? attachments : [];
+
   const submit = () => {
-    if (streaming || busyElsewhere) return;
+    if (!sendable) return;
+    if (draft.trim() === '' && outgoing.length === 0) return;
     const prompt = draft;
+    const sent = attachments;
     setDraft('');
-    void onSend(prompt).then((result) => {
-      // Give the text back if the backend refused it, unless a new draft was started meanwhile.
-      if (result === 'rejected') setDraft((current) => (current === '' ? prompt : current));
+    setAttachments([]);
+    setProblem(null);
+    const payload = outgoing.map(({ mime, base64 }) => ({ mime, base64 }));
+    void onSend(prompt, payload).then((result) => {
+      // Give the draft back if the backend refused it, unless a new one was started meanwhile.
+      if (result !== 'rejected') return;
+      setDraft((current) => (current === '' ? prompt : current));
+      setAttachments((current) => (current.length === 0 ? sent : current));
     });
   };
 
@@ -51,14 +135,82 @@ function ComposerView({ streaming, busyElsewhere, demo, onSend, onStop, inputRef
     }
   };
 
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = filesOf(event.clipboardData);
+    if (files.length === 0) return;
+    event.preventDefault();
+    addFiles(files);
+  };
+
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     submit();
   };
 
+  const remove = (key: string) => setAttachments((current) => current.filter((a) => a.key !== key));
+  const empty = draft.trim() === '' && outgoing.length === 0;
+
   return (
-    <form className="composer" onSubmit={onSubmit}>
+    <form className="composer" onSubmit={onSubmit} ref={form}>
+      {attachments.length > 0 ? (
+        <ul className="composer-attachments" aria-label={t('attachments.pending')} data-testid="pending-attachments">
+          {attachments.map((a) => (
+            <li key={a.key} className="composer-attachment" data-unsent={!acceptsImages || undefined}>
+              <img src={a.previewUrl} alt={a.name} />
+              <button
+                type="button"
+                className="icon-button icon-button--small composer-attachment-remove"
+                aria-label={t('attachments.remove', { name: a.name })}
+                onClick={() => remove(a.key)}
+              >
+                <CloseIcon />
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {problem ? (
+        <p className="composer-problem" role="status" data-testid="attachment-problem">
+          {t(`attachments.problem.${problem}`)}
+        </p>
+      ) : null}
+      <VoiceStatus
+        phase={dictation.phase}
+        fileBusy={audioFile.busy}
+        problem={dictation.problem ?? audioFile.problem}
+        onDismiss={() => {
+          dictation.dismissProblem();
+          audioFile.dismissProblem();
+        }}
+      />
       <div className="composer-box">
+        {acceptsImages ? (
+          <>
+            <button
+              type="button"
+              className="icon-button composer-attach"
+              data-testid="attach-button"
+              aria-label={t('attachments.add')}
+              title={t('attachments.add')}
+              onClick={() => fileInput.current?.click()}
+            >
+              <AttachIcon />
+            </button>
+            <input
+              ref={fileInput}
+              type="file"
+              accept={ACCEPTED_IMAGE_TYPES.join(',')}
+              multiple
+              hidden
+              data-testid="attach-input"
+              aria-label={t('attachments.add')}
+              onChange={(event) => {
+                addFiles([...(event.target.files ?? [])]);
+                event.target.value = '';
+              }}
+            />
+          </>
+        ) : null}
         <textarea
           ref={inputRef}
           className="composer-input"
@@ -69,7 +221,10 @@ function ComposerView({ streaming, busyElsewhere, demo, onSend, onStop, inputRef
           value={draft}
           onChange={(event) => setDraft(event.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
         />
+        <DictationButton dictation={dictation} scope={form} />
+        <AudioFileButton busy={audioFile.busy !== null} onFile={(file) => void audioFile.transcribe(file)} />
         {streaming ? (
           <button
             type="button"
@@ -89,7 +244,7 @@ function ComposerView({ streaming, busyElsewhere, demo, onSend, onStop, inputRef
             aria-label={t('composer.sendLabel')}
             title={busyElsewhere ? t('composer.busyElsewhere') : t('composer.sendLabel')}
             disabled={busyElsewhere}
-            data-empty={draft.trim() === '' || undefined}
+            data-empty={empty || undefined}
           >
             <SendIcon />
           </button>
@@ -101,7 +256,7 @@ function ComposerView({ streaming, busyElsewhere, demo, onSend, onStop, inputRef
         </p>
       ) : (
         <p className="composer-hint fine-print" aria-hidden="true">
-          {t('composer.hint')}
+          {acceptsImages ? t('composer.hintImages') : t('composer.hint')}
         </p>
       )}
     </form>

@@ -1,54 +1,147 @@
-import { useLayoutEffect, useRef, type ReactNode } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Message } from '../api/types';
-import type { RetryNotice } from '../state/chatReducer';
+import type { FocusRequest, RetryNotice, ThinkingTime } from '../state/chatReducer';
+import { siblingPosition, type MessageTree } from '../state/messageTree';
+import { ArrowDownIcon } from './icons';
+import type { MessageActions } from './messageActions';
 import { MessageRow } from './MessageRow';
 
 interface Props {
-  messages: Message[];
+  /** The shown branch, root first. */
+  messages: readonly Message[];
+  tree: MessageTree;
   liveMessageId: string | null;
   retry: RetryNotice | null;
   requestIds: Readonly<Record<string, string>>;
-  /** Shown above the (still present) log, e.g. while loading or when the chat is empty. */
-  children?: ReactNode;
+  thinking: Readonly<Record<string, ThinkingTime>>;
+  focus: FocusRequest | null;
+  busy: boolean;
+  actions: MessageActions;
 }
 
 // Within this distance of the bottom the list keeps following new text;
 // further up, the reader has scrolled back on purpose and is left alone.
 const FOLLOW_THRESHOLD_PX = 80;
+const HIGHLIGHT_MS = 2500;
 
-export function MessageList({ messages, liveMessageId, retry, requestIds, children }: Props) {
+/** A first guess at a row's height; rows are measured once shown, so it only needs to be close. */
+function estimateHeight(message: Message | undefined): number {
+  if (!message) return 80;
+  const lines = Math.ceil(message.content.length / 80) + (message.content.match(/\n/g)?.length ?? 0);
+  return 64 + Math.min(lines, 400) * 22 + (message.attachments.length > 0 ? 96 : 0);
+}
+
+/**
+ * The history, virtualised: only the rows in and near the viewport exist, so a 10,000-message
+ * conversation opens as fast as a short one. Rows are measured as they render (dynamic
+ * heights), the view sticks to the bottom while a reply streams unless the reader scrolled up,
+ * and a search hit is scrolled to and marked.
+ */
+export function MessageList({ messages, tree, liveMessageId, retry, requestIds, thinking, focus, busy, actions }: Props) {
   const { t } = useTranslation();
   const scroller = useRef<HTMLDivElement>(null);
-  const following = useRef(true);
-  const shownCount = useRef(0);
+  const placedInitially = useRef(false);
+  const [expiredFocus, setExpiredFocus] = useState<number | null>(null);
 
+  // The virtualiser's functions are not memoisable by the React compiler; this component does not
+  // rely on it, and the rows below are memoised by hand.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (index) => estimateHeight(messages[index]),
+    getItemKey: (index) => messages[index]?.id ?? index,
+    overscan: 4,
+    paddingStart: 20,
+    paddingEnd: 12,
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: FOLLOW_THRESHOLD_PX,
+  });
+
+  const focusIndex = focus ? messages.findIndex((m) => m.id === focus.messageId) : -1;
+
+  // Where a freshly opened conversation starts: at its end, or at the message searched for.
   useLayoutEffect(() => {
-    // A newly added message (the person just sent one) always brings the view back down.
-    if (messages.length > shownCount.current) following.current = true;
-    shownCount.current = messages.length;
-    const el = scroller.current;
-    if (el && following.current) el.scrollTop = el.scrollHeight;
-  }, [messages]);
+    if (placedInitially.current || messages.length === 0) return;
+    placedInitially.current = true;
+    if (focusIndex >= 0) virtualizer.scrollToIndex(focusIndex, { align: 'center' });
+    else virtualizer.scrollToEnd();
+  }, [messages.length, focusIndex, virtualizer]);
 
-  const onScroll = () => {
-    const el = scroller.current;
-    if (el) following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_THRESHOLD_PX;
-  };
+  // A reply that starts (the person sent, regenerated or continued) brings the view down to it.
+  useLayoutEffect(() => {
+    if (liveMessageId !== null) virtualizer.scrollToEnd();
+  }, [liveMessageId, virtualizer]);
+
+  // A later jump (search while the conversation is open) scrolls there too.
+  const focusNonce = focus?.nonce ?? null;
+  useEffect(() => {
+    if (focusNonce === null || focusIndex < 0) return;
+    virtualizer.scrollToIndex(focusIndex, { align: 'center' });
+    const timer = setTimeout(() => setExpiredFocus(focusNonce), HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+    // Only a new request moves the view; the index changing under a stream must not.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [focusNonce, focusIndex >= 0]);
+
+  const highlightedId = focus && focus.nonce !== expiredFocus ? focus.messageId : null;
+  const items = virtualizer.getVirtualItems();
+  const atEnd = messages.length === 0 || virtualizer.isAtEnd(FOLLOW_THRESHOLD_PX);
 
   return (
-    <div className="message-scroller" ref={scroller} onScroll={onScroll}>
-      {children}
-      <div className="message-list" role="log" aria-live="polite" aria-label={t('chat.messagesLabel')}>
-        {messages.map((message) => (
-          <MessageRow
-            key={message.id}
-            message={message}
-            retry={message.id === liveMessageId ? retry : null}
-            requestId={requestIds[message.id] ?? null}
-          />
-        ))}
+    <div className="message-viewport">
+      <div className="message-scroller" ref={scroller} data-testid="message-scroller">
+        <div
+          className="message-list"
+          role="log"
+          aria-live="off"
+          aria-label={t('chat.messagesLabel')}
+          style={{ height: virtualizer.getTotalSize() }}
+        >
+          {items.map((item) => {
+            const message = messages[item.index];
+            const position = siblingPosition(tree, message.id);
+            const time = thinking[message.id];
+            return (
+              <div
+                key={item.key}
+                className="message-slot"
+                data-index={item.index}
+                ref={virtualizer.measureElement}
+                style={{ transform: `translateY(${item.start}px)` }}
+              >
+                <MessageRow
+                  message={message}
+                  retry={message.id === liveMessageId ? retry : null}
+                  requestId={requestIds[message.id] ?? null}
+                  branchIndex={position.index}
+                  branchCount={position.count}
+                  highlighted={message.id === highlightedId}
+                  busy={busy}
+                  thinkingStartedAt={time?.startedAt ?? null}
+                  thinkingEndedAt={time?.endedAt ?? null}
+                  actions={actions}
+                />
+              </div>
+            );
+          })}
+        </div>
       </div>
+      {atEnd ? null : (
+        <button
+          type="button"
+          className="jump-to-latest"
+          data-testid="jump-to-latest"
+          aria-label={t('chat.jumpToLatest')}
+          onClick={() => virtualizer.scrollToEnd({ behavior: 'smooth' })}
+        >
+          <ArrowDownIcon />
+          <span>{t('chat.jumpToLatest')}</span>
+        </button>
+      )}
     </div>
   );
 }

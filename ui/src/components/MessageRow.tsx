@@ -1,21 +1,51 @@
-import { memo } from 'react';
+import { memo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Message } from '../api/types';
+import type { ErrorAction } from '../errors/errorActions';
+import { formatCny, formatCount } from '../format/money';
 import type { RetryNotice } from '../state/chatReducer';
+import { isAssistantModel, useAssistants } from '../state/useAssistants';
+import { AttachmentThumbs } from './AttachmentThumbs';
+import { BranchSwitcher } from './BranchSwitcher';
+import { copyText } from './clipboard';
 import { ErrorExplanation } from './ErrorExplanation';
-import { AlertIcon } from './icons';
+import { AlertIcon, CheckIcon, ContinueIcon, CopyIcon, EditIcon, RegenerateIcon, TrashIcon } from './icons';
+import { Markdown } from './markdown/Markdown';
+import type { MessageActions } from './messageActions';
+import { MessageEditor } from './MessageEditor';
+import { SearchSources, ToolCalls } from './SourcesAndTools';
+import { ThinkingSection } from './ThinkingSection';
+import { ReadAloudButton } from './voice/ReadAloud';
 
-interface Props {
+export interface MessageRowProps {
   message: Message;
   /** Only given to the row that is streaming, so other rows keep equal props. */
   retry: RetryNotice | null;
   requestId: string | null;
+  /** Position among the message's siblings (its other versions). */
+  branchIndex: number;
+  branchCount: number;
+  /** Just jumped to from search: marked for a moment. */
+  highlighted: boolean;
+  /** A reply is streaming: no new request may start from this row. */
+  busy: boolean;
+  thinkingStartedAt: number | null;
+  thinkingEndedAt: number | null;
+  actions: MessageActions;
 }
 
-function MessageRowView({ message, retry, requestId }: Props) {
+function MessageRowView(props: MessageRowProps) {
+  const { message, retry, requestId, branchIndex, branchCount, highlighted, busy, actions } = props;
   const { t } = useTranslation();
+  const [editing, setEditing] = useState(false);
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
   const isAssistant = message.role === 'assistant';
   const streaming = message.status === 'streaming';
+  const onErrorAction = (action: ErrorAction) => actions.errorAction(action, message);
+
+  const canEdit = message.role === 'user';
+  const canRegenerate = isAssistant && message.parentId !== null && !streaming;
+  const canContinue = isAssistant && message.status === 'partial';
 
   return (
     <article
@@ -25,11 +55,12 @@ function MessageRowView({ message, retry, requestId }: Props) {
       data-status={message.status}
       data-message-id={message.id}
       data-error-code={message.error?.code}
+      data-highlighted={highlighted || undefined}
       aria-busy={streaming || undefined}
     >
       <header className="message-meta">
         <span className="message-role">{t(`message.role.${message.role}`)}</span>
-        {isAssistant && message.model ? <span className="message-model">{message.model}</span> : null}
+        {isAssistant && message.model ? <ModelName model={message.model} /> : null}
         {isAssistant && message.demo ? (
           <span className="badge badge--demo" data-testid="demo-badge" title={t('message.demoBadgeLabel')}>
             {t('message.demoBadge')}
@@ -37,12 +68,43 @@ function MessageRowView({ message, retry, requestId }: Props) {
         ) : null}
       </header>
 
+      {message.attachments.length > 0 ? <AttachmentThumbs attachments={message.attachments} /> : null}
+
+      {isAssistant && message.reasoning ? (
+        <ThinkingSection
+          reasoning={message.reasoning}
+          thinking={streaming && message.content === ''}
+          startedAt={props.thinkingStartedAt}
+          endedAt={props.thinkingEndedAt}
+        />
+      ) : null}
+      {message.searchSources.length > 0 ? (
+        <SearchSources sources={message.searchSources} documents={isAssistantModel(message.model)} />
+      ) : null}
+      {message.toolCalls.length > 0 ? <ToolCalls calls={message.toolCalls} /> : null}
+
       <div className="message-body">
-        <div className="message-content" data-testid="message-content">
-          {message.content}
-          {streaming ? <span className="stream-cursor" aria-hidden="true" /> : null}
-        </div>
-        {streaming && message.content === '' && !retry ? (
+        {editing ? (
+          <MessageEditor
+            initial={message.content}
+            onCancel={() => setEditing(false)}
+            onSubmit={(text) => {
+              setEditing(false);
+              actions.editAndResend(message, text);
+            }}
+          />
+        ) : (
+          <div className="message-content" data-testid="message-content">
+            {isAssistant ? (
+              <Markdown text={message.content} streaming={streaming} />
+            ) : (
+              <p className="plain-text">{message.content}</p>
+            )}
+            {/* Once text flows, the cursor is drawn after its last line by the stylesheet. */}
+            {streaming && message.content === '' ? <span className="stream-cursor" aria-hidden="true" /> : null}
+          </div>
+        )}
+        {streaming && message.content === '' && !message.reasoning && !retry ? (
           <p className="message-note">{t('message.writing')}</p>
         ) : null}
         {retry ? (
@@ -62,7 +124,13 @@ function MessageRowView({ message, retry, requestId }: Props) {
               <>
                 <p className="problem-label">{t('message.interrupted')}</p>
                 {message.error ? (
-                  <ErrorExplanation code={message.error.code} detail={message.error.message} requestId={requestId} />
+                  <ErrorExplanation
+                    code={message.error.code}
+                    detail={message.error.message}
+                    requestId={requestId}
+                    where="partial"
+                    onAction={busy ? undefined : onErrorAction}
+                  />
                 ) : null}
               </>
             )}
@@ -79,21 +147,156 @@ function MessageRowView({ message, retry, requestId }: Props) {
               code={message.error?.code ?? 'internal'}
               detail={message.error?.message}
               requestId={requestId}
+              where="failed"
+              onAction={busy || !canRegenerate ? undefined : onErrorAction}
             />
           </div>
         </div>
       ) : null}
 
-      {isAssistant && message.status === 'complete' && message.usage ? (
-        <footer className="fine-print message-usage">
-          {t('message.usage', {
-            input: message.usage.inputTokens,
-            output: message.usage.outputTokens,
-            total: message.usage.totalTokens,
-          })}
+      {streaming || editing ? null : (
+        <footer className="message-footer">
+          {branchCount > 1 ? (
+            <BranchSwitcher
+              index={branchIndex}
+              count={branchCount}
+              disabled={busy}
+              onStep={(step) => actions.stepBranch(message.id, step)}
+            />
+          ) : null}
+          {confirmingDelete ? (
+            <div className="delete-confirm" role="group" aria-label={t('message.deleteQuestion')}>
+              <span>{t('message.deleteQuestion')}</span>
+              <button
+                type="button"
+                className="text-button text-button--danger"
+                data-testid="confirm-delete"
+                onClick={() => {
+                  setConfirmingDelete(false);
+                  actions.remove(message.id);
+                }}
+              >
+                {t('message.deleteConfirm')}
+              </button>
+              <button type="button" className="text-button" onClick={() => setConfirmingDelete(false)}>
+                {t('message.cancelEdit')}
+              </button>
+            </div>
+          ) : (
+            <div className="message-actions" role="toolbar" aria-label={t('message.actionsLabel')}>
+              <CopyButton text={message.content} />
+              {isAssistant && message.content.trim() !== '' ? <ReadAloudButton message={message} /> : null}
+              {canEdit ? (
+                <button
+                  type="button"
+                  className="icon-button icon-button--small"
+                  data-testid="edit-message"
+                  aria-label={t('message.edit')}
+                  title={t('message.edit')}
+                  disabled={busy}
+                  onClick={() => setEditing(true)}
+                >
+                  <EditIcon />
+                </button>
+              ) : null}
+              {canContinue ? (
+                <button
+                  type="button"
+                  className="icon-button icon-button--small"
+                  data-testid="continue-reply"
+                  aria-label={t('message.continue')}
+                  title={t('message.continue')}
+                  disabled={busy}
+                  onClick={() => actions.continueReply(message.id)}
+                >
+                  <ContinueIcon />
+                </button>
+              ) : null}
+              {canRegenerate ? (
+                <button
+                  type="button"
+                  className="icon-button icon-button--small"
+                  data-testid="regenerate"
+                  aria-label={t('message.regenerate')}
+                  title={t('message.regenerate')}
+                  disabled={busy}
+                  onClick={() => actions.regenerate(message.id)}
+                >
+                  <RegenerateIcon />
+                </button>
+              ) : null}
+              <button
+                type="button"
+                className="icon-button icon-button--small"
+                data-testid="delete-message"
+                aria-label={t('message.delete')}
+                title={t('message.delete')}
+                disabled={busy}
+                onClick={() => setConfirmingDelete(true)}
+              >
+                <TrashIcon />
+              </button>
+            </div>
+          )}
+          {isAssistant ? <UsageLine message={message} /> : null}
         </footer>
-      ) : null}
+      )}
     </article>
+  );
+}
+
+/** The model's id, or an assistant's name (its id in the tooltip). */
+function ModelName({ model }: { model: string }) {
+  const assistants = useAssistants();
+  const assistant = isAssistantModel(model) ? assistants.find((a) => a.model === model) : undefined;
+  return (
+    <span className="message-model" title={assistant ? model : undefined}>
+      {assistant?.name ?? model}
+    </span>
+  );
+}
+
+function CopyButton({ text }: { text: string }) {
+  const { t } = useTranslation();
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="icon-button icon-button--small"
+      data-testid="copy-message"
+      aria-label={copied ? t('message.copied') : t('message.copy')}
+      title={copied ? t('message.copied') : t('message.copy')}
+      onClick={() =>
+        void copyText(text).then((ok) => {
+          if (!ok) return;
+          setCopied(true);
+          setTimeout(() => setCopied(false), 1500);
+        })
+      }
+    >
+      {copied ? <CheckIcon /> : <CopyIcon />}
+    </button>
+  );
+}
+
+function UsageLine({ message }: { message: Message }) {
+  const { t, i18n } = useTranslation();
+  if (!message.usage && message.costCny === null) return null;
+  const parts: string[] = [];
+  if (message.usage) {
+    parts.push(
+      t('message.usage', {
+        input: formatCount(message.usage.inputTokens, i18n.language),
+        output: formatCount(message.usage.outputTokens, i18n.language),
+        total: formatCount(message.usage.totalTokens, i18n.language),
+      }),
+    );
+  }
+  if (message.costCny !== null) parts.push(formatCny(message.costCny, i18n.language));
+  return (
+    <span className="fine-print message-usage" data-testid="message-usage">
+      {parts.join(' · ')}
+    </span>
   );
 }
 

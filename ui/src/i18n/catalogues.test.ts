@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import en from './en.json';
+import screensEn from './screens.en.json';
+import screensZh from './screens.zh.json';
 import zh from './zh.json';
-import { detectLanguage } from './index';
+import { catalogues as merged, detectLanguage } from './index';
 
 type Catalogue = { [key: string]: string | Catalogue };
 
@@ -15,7 +17,15 @@ function flatten(catalogue: Catalogue, prefix = ''): Map<string, string> {
   return out;
 }
 
-const catalogues = { en: flatten(en), zh: flatten(zh) };
+const catalogues = { en: flatten(merged.en), zh: flatten(merged['zh-CN']) };
+
+describe('catalogue files', () => {
+  it('never define the same top-level key twice', () => {
+    const overlap = (a: object, b: object) => Object.keys(a).filter((k) => k in b);
+    expect(overlap(en, screensEn)).toEqual([]);
+    expect(overlap(zh, screensZh)).toEqual([]);
+  });
+});
 
 describe('translation catalogues', () => {
   it('have the same keys in English and Chinese', () => {

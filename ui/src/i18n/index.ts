@@ -1,11 +1,20 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import en from './en.json';
+import screensEn from './screens.en.json';
+import screensZh from './screens.zh.json';
 import zh from './zh.json';
 
+// Two catalogues per language (chat and shell; the other screens), so that work on different
+// screens does not edit one file. Their top-level keys never overlap (catalogues.test.ts).
+export const catalogues = {
+  en: { ...en, ...screensEn },
+  'zh-CN': { ...zh, ...screensZh },
+} as const;
+
 export const resources = {
-  en: { translation: en },
-  'zh-CN': { translation: zh },
+  en: { translation: catalogues.en },
+  'zh-CN': { translation: catalogues['zh-CN'] },
 } as const;
 
 export type Language = keyof typeof resources;

@@ -4,13 +4,37 @@ import type {
   Message,
   MessageError,
   MessageStatus,
+  SearchSource,
+  ToolCall,
   Usage,
 } from '../api/types';
+import {
+  buildTree,
+  parentKeyOf,
+  revealMessage,
+  stepBranch,
+  subtreeIds,
+  visiblePath,
+  type BranchSelections,
+  type MessageTree,
+} from './messageTree';
 
 export interface RetryNotice {
   attempt: number;
   delayMs: number;
   reason: string;
+}
+
+/** When the model thought, as seen here (stored replies do not keep it). Unix ms. */
+export interface ThinkingTime {
+  startedAt: number;
+  endedAt: number | null;
+}
+
+/** A message to scroll to and mark; `nonce` makes a second jump to the same one count. */
+export interface FocusRequest {
+  messageId: string;
+  nonce: number;
 }
 
 /** The conversation open in the chat view. */
@@ -20,153 +44,274 @@ export interface ChatState {
   /** null while the view is a new, not yet stored chat. */
   conversationId: string | null;
   conversation: ConversationSummary | null;
+  /** Every message of the conversation, all branches, in the order they arrived. */
   messages: Message[];
+  /** Rebuilt only when messages come or go, never for streamed text. */
+  tree: MessageTree;
+  selections: BranchSelections;
+  /** Ids of the shown branch, root first. */
+  path: readonly string[];
   loading: boolean;
   /** The assistant message this view is receiving deltas for. */
   liveMessageId: string | null;
   retry: RetryNotice | null;
   /** DashScope request ids, known only from a command's rejection, keyed by assistant message id. */
   requestIds: Readonly<Record<string, string>>;
+  thinking: Readonly<Record<string, ThinkingTime>>;
+  focus: FocusRequest | null;
+  /** What screen readers hear about the reply: the list itself is not a live region, since
+   * rows scrolled into a virtual list would be read out as if new. */
+  announcement: 'replying' | MessageStatus | null;
 }
+
+type Viewed<T> = T & { viewKey: number };
 
 export type ChatAction =
   | { type: 'newChat'; viewKey: number }
-  | { type: 'loadRequested'; viewKey: number; conversationId: string }
+  | { type: 'loadRequested'; viewKey: number; conversationId: string; focusMessageId?: string | null }
   | { type: 'viewLoaded'; view: ConversationView }
   | { type: 'loadFailed'; conversationId: string }
-  | {
-      type: 'started';
-      viewKey: number;
-      conversationId: string;
-      userMessage: Message;
-      assistantMessage: Message;
-    }
-  | { type: 'delta'; viewKey: number; messageId: string; text: string }
-  | ({ type: 'retrying'; viewKey: number; messageId: string } & RetryNotice)
-  | {
+  | Viewed<{ type: 'started'; conversationId: string; userMessage: Message | null; assistantMessage: Message }>
+  | Viewed<{ type: 'resumed'; assistantMessage: Message }>
+  | Viewed<{ type: 'streamed'; messageId: string; content: string; reasoning: string; at: number }>
+  | Viewed<{ type: 'searchSources'; messageId: string; sources: SearchSource[] }>
+  | Viewed<{ type: 'toolCalls'; messageId: string; calls: ToolCall[] }>
+  | Viewed<{ type: 'retrying'; messageId: string } & RetryNotice>
+  | Viewed<{
       type: 'finished';
-      viewKey: number;
       messageId: string;
       status: MessageStatus;
       usage: Usage | null;
       error: MessageError | null;
-    }
-  | { type: 'requestIdNoted'; viewKey: number; messageId: string; requestId: string };
+      costCny: number | null;
+      at: number;
+    }>
+  | Viewed<{ type: 'requestIdNoted'; messageId: string; requestId: string }>
+  | Viewed<{ type: 'branchStepped'; messageId: string; step: number }>
+  | Viewed<{ type: 'messageRemoved'; messageId: string }>
+  | Viewed<{ type: 'focusRequested'; messageId: string }>
+  | { type: 'conversationChanged'; conversation: ConversationSummary };
+
+const emptyTree = buildTree([]);
 
 export const initialChatState: ChatState = {
   viewKey: 0,
   conversationId: null,
   conversation: null,
   messages: [],
+  tree: emptyTree,
+  selections: {},
+  path: [],
   loading: false,
   liveMessageId: null,
   retry: null,
   requestIds: {},
+  thinking: {},
+  focus: null,
+  announcement: null,
 };
 
-function freshView(viewKey: number, conversationId: string | null, loading: boolean): ChatState {
-  return { ...initialChatState, viewKey, conversationId, loading };
+let focusNonce = 0;
+
+function freshView(
+  viewKey: number,
+  conversationId: string | null,
+  loading: boolean,
+  focusMessageId: string | null = null,
+): ChatState {
+  return {
+    ...initialChatState,
+    viewKey,
+    conversationId,
+    loading,
+    focus: focusMessageId ? { messageId: focusMessageId, nonce: ++focusNonce } : null,
+  };
+}
+
+/** New messages (or fewer): rebuild the tree and the shown path. */
+function withMessages(state: ChatState, messages: Message[], selections: BranchSelections = state.selections): ChatState {
+  const tree = buildTree(messages);
+  return { ...state, messages, tree, selections, path: visiblePath(tree, selections) };
+}
+
+function withSelections(state: ChatState, selections: BranchSelections): ChatState {
+  if (selections === state.selections) return state;
+  return { ...state, selections, path: visiblePath(state.tree, selections) };
 }
 
 /** Replaces one message, keeping every other message object identical so memoised rows skip rendering. */
-function updateMessage(
-  messages: Message[],
-  messageId: string,
-  update: (message: Message) => Message,
-): Message[] {
-  const index = messages.findIndex((m) => m.id === messageId);
-  if (index === -1) return messages;
-  const next = messages.slice();
-  next[index] = update(messages[index]);
+function updateMessage(state: ChatState, messageId: string, update: (message: Message) => Message): Message[] {
+  const index = state.tree.indexById.get(messageId);
+  if (index === undefined) return state.messages;
+  const next = state.messages.slice();
+  next[index] = update(state.messages[index]);
   return next;
 }
 
-type StreamAction = Extract<ChatAction, { type: 'started' | 'delta' | 'retrying' | 'finished' | 'requestIdNoted' }>;
-
-function isStreamAction(action: ChatAction): action is StreamAction {
-  return (
-    action.type !== 'newChat' &&
-    action.type !== 'loadRequested' &&
-    action.type !== 'viewLoaded' &&
-    action.type !== 'loadFailed'
-  );
+/** Adds or replaces messages; replacing keeps positions, so the tree needs a rebuild only for additions. */
+function upsert(state: ChatState, incoming: Message[], selections: BranchSelections): ChatState {
+  let messages = state.messages;
+  const added: Message[] = [];
+  for (const m of incoming) {
+    const index = state.tree.indexById.get(m.id);
+    if (index === undefined) {
+      added.push(m);
+    } else {
+      if (messages === state.messages) messages = messages.slice();
+      messages[index] = m;
+    }
+  }
+  if (added.length === 0 && selections === state.selections) return { ...state, messages };
+  return withMessages(state, added.length > 0 ? [...messages, ...added] : messages, selections);
 }
 
+const streamActions = new Set<ChatAction['type']>([
+  'started',
+  'resumed',
+  'streamed',
+  'searchSources',
+  'toolCalls',
+  'retrying',
+  'finished',
+  'requestIdNoted',
+  'branchStepped',
+  'messageRemoved',
+  'focusRequested',
+]);
+
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
-  // Stream events belong to the view they were sent from.
-  if (isStreamAction(action) && action.viewKey !== state.viewKey) return state;
+  // Events of a view belong to it: a stream still running for a view left behind is ignored.
+  if (streamActions.has(action.type) && 'viewKey' in action && action.viewKey !== state.viewKey) return state;
 
   switch (action.type) {
     case 'newChat':
       return freshView(action.viewKey, null, false);
 
     case 'loadRequested':
-      return freshView(action.viewKey, action.conversationId, true);
+      return freshView(action.viewKey, action.conversationId, true, action.focusMessageId ?? null);
 
-    case 'viewLoaded':
+    case 'viewLoaded': {
       if (action.view.conversation.id !== state.conversationId) return state;
-      return {
-        ...state,
-        conversation: action.view.conversation,
-        messages: action.view.messages,
-        loading: false,
-        liveMessageId: null,
-        retry: null,
-      };
+      const loaded = withMessages(
+        { ...state, conversation: action.view.conversation, loading: false, liveMessageId: null, retry: null },
+        action.view.messages,
+        {},
+      );
+      return state.focus ? withSelections(loaded, revealMessage(loaded.tree, {}, state.focus.messageId)) : loaded;
+    }
 
     case 'loadFailed':
       if (action.conversationId !== state.conversationId) return state;
       return { ...state, loading: false };
 
-    case 'started':
+    case 'started': {
+      const { userMessage, assistantMessage } = action;
+      // The new messages are shown even where an older sibling was picked by hand.
+      const selections: Record<string, string> = { ...state.selections };
+      if (userMessage) selections[parentKeyOf(userMessage)] = userMessage.id;
+      selections[parentKeyOf(assistantMessage)] = assistantMessage.id;
+      const next = upsert(state, userMessage ? [userMessage, assistantMessage] : [assistantMessage], selections);
+      return {
+        ...next,
+        conversationId: action.conversationId,
+        liveMessageId: assistantMessage.id,
+        retry: null,
+        announcement: 'replying',
+      };
+    }
+
+    case 'resumed': {
+      const next = upsert(state, [action.assistantMessage], state.selections);
+      return { ...next, liveMessageId: action.assistantMessage.id, retry: null, announcement: 'replying' };
+    }
+
+    case 'streamed': {
+      if (action.messageId !== state.liveMessageId) return state;
+      const messages = updateMessage(state, action.messageId, (m) => ({
+        ...m,
+        content: action.content ? m.content + action.content : m.content,
+        reasoning: action.reasoning ? (m.reasoning ?? '') + action.reasoning : m.reasoning,
+      }));
+      return { ...state, messages, retry: null, thinking: noteThinking(state.thinking, action) };
+    }
+
+    case 'searchSources':
       return {
         ...state,
-        conversationId: action.conversationId,
-        messages: [
-          ...state.messages.filter(
-            (m) => m.id !== action.userMessage.id && m.id !== action.assistantMessage.id,
-          ),
-          action.userMessage,
-          action.assistantMessage,
-        ],
-        liveMessageId: action.assistantMessage.id,
-        retry: null,
+        messages: updateMessage(state, action.messageId, (m) => ({ ...m, searchSources: action.sources })),
       };
 
-    case 'delta':
-      if (action.messageId !== state.liveMessageId) return state;
+    case 'toolCalls':
       return {
         ...state,
-        retry: null,
-        messages: updateMessage(state.messages, action.messageId, (m) => ({
-          ...m,
-          content: m.content + action.text,
-        })),
+        messages: updateMessage(state, action.messageId, (m) => ({ ...m, toolCalls: action.calls })),
       };
 
     case 'retrying':
       if (action.messageId !== state.liveMessageId) return state;
-      return {
-        ...state,
-        retry: { attempt: action.attempt, delayMs: action.delayMs, reason: action.reason },
-      };
+      return { ...state, retry: { attempt: action.attempt, delayMs: action.delayMs, reason: action.reason } };
 
     case 'finished': {
       const isLive = action.messageId === state.liveMessageId;
+      const time = state.thinking[action.messageId];
       return {
         ...state,
         liveMessageId: isLive ? null : state.liveMessageId,
         retry: isLive ? null : state.retry,
-        messages: updateMessage(state.messages, action.messageId, (m) => ({
+        announcement: isLive ? action.status : state.announcement,
+        thinking:
+          time && time.endedAt === null
+            ? { ...state.thinking, [action.messageId]: { ...time, endedAt: action.at } }
+            : state.thinking,
+        messages: updateMessage(state, action.messageId, (m) => ({
           ...m,
           status: action.status,
           usage: action.usage ?? m.usage,
           error: action.error,
+          costCny: action.costCny ?? m.costCny,
         })),
       };
     }
 
     case 'requestIdNoted':
       return { ...state, requestIds: { ...state.requestIds, [action.messageId]: action.requestId } };
+
+    case 'branchStepped':
+      return withSelections(state, stepBranch(state.tree, state.selections, action.messageId, action.step));
+
+    case 'messageRemoved': {
+      if (!state.tree.indexById.has(action.messageId)) return state;
+      const gone = subtreeIds(state.tree, action.messageId);
+      return withMessages(
+        state,
+        state.messages.filter((m) => !gone.has(m.id)),
+      );
+    }
+
+    case 'focusRequested':
+      return {
+        ...withSelections(state, revealMessage(state.tree, state.selections, action.messageId)),
+        focus: { messageId: action.messageId, nonce: ++focusNonce },
+      };
+
+    case 'conversationChanged':
+      if (action.conversation.id !== state.conversationId) return state;
+      return { ...state, conversation: action.conversation };
   }
+}
+
+/** Thinking starts with its first text and ends when the answer's first text arrives. */
+function noteThinking(
+  thinking: ChatState['thinking'],
+  action: { messageId: string; content: string; reasoning: string; at: number },
+): ChatState['thinking'] {
+  const time = thinking[action.messageId];
+  if (!time) {
+    if (action.reasoning === '') return thinking;
+    return { ...thinking, [action.messageId]: { startedAt: action.at, endedAt: action.content ? action.at : null } };
+  }
+  if (time.endedAt === null && action.content !== '') {
+    return { ...thinking, [action.messageId]: { ...time, endedAt: action.at } };
+  }
+  return thinking;
 }

@@ -33,7 +33,7 @@ describe('createFrameBatcher', () => {
 
     frames.runFrame();
     expect(deliver).toHaveBeenCalledTimes(1);
-    expect(deliver).toHaveBeenCalledWith('Hello, world');
+    expect(deliver).toHaveBeenCalledWith({ content: 'Hello, world', reasoning: '' });
   });
 
   it('delivers later deltas on a later frame', () => {
@@ -46,7 +46,7 @@ describe('createFrameBatcher', () => {
     batcher.push('b');
     batcher.push('c');
     frames.runFrame();
-    expect(deliver.mock.calls).toEqual([['a'], ['bc']]);
+    expect(deliver.mock.calls).toEqual([[{ content: 'a', reasoning: '' }], [{ content: 'bc', reasoning: '' }]]);
   });
 
   it('does not schedule a frame for empty text or deliver an empty frame', () => {
@@ -69,7 +69,7 @@ describe('createFrameBatcher', () => {
     batcher.push('last ');
     batcher.push('words');
     batcher.flush();
-    expect(deliver).toHaveBeenCalledWith('last words');
+    expect(deliver).toHaveBeenCalledWith({ content: 'last words', reasoning: '' });
     expect(frames.cancel).toHaveBeenCalledTimes(1);
     expect(frames.pending()).toBe(0);
 
@@ -87,5 +87,18 @@ describe('createFrameBatcher', () => {
     frames.runFrame();
     batcher.flush();
     expect(deliver).not.toHaveBeenCalled();
+  });
+
+  it('carries thinking and answer text of one frame in a single delivery', () => {
+    const frames = fakeFrames();
+    const deliver = vi.fn();
+    const batcher = createFrameBatcher(deliver, frames.scheduler);
+
+    batcher.push('Let me ', 'reasoning');
+    batcher.push('think.', 'reasoning');
+    batcher.push('The answer');
+    expect(frames.request).toHaveBeenCalledTimes(1);
+    frames.runFrame();
+    expect(deliver.mock.calls).toEqual([[{ content: 'The answer', reasoning: 'Let me think.' }]]);
   });
 });

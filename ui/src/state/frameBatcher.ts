@@ -4,9 +4,17 @@ export interface FrameScheduler {
   cancel(handle: number): void;
 }
 
+/** What a stream adds to a reply during one frame: answer text and thinking text. */
+export interface StreamBatch {
+  content: string;
+  reasoning: string;
+}
+
+export type StreamPart = keyof StreamBatch;
+
 export interface FrameBatcher {
   /** Queues text; it is delivered on the next frame together with anything else queued before it. */
-  push(text: string): void;
+  push(text: string, part?: StreamPart): void;
   /** Delivers queued text now (e.g. before a stream's final status is applied). */
   flush(): void;
   /** Drops queued text without delivering it. */
@@ -30,21 +38,22 @@ export const animationFrameScheduler: FrameScheduler = {
 /**
  * Streams deliver dozens of deltas per frame; rendering each one would re-render the
  * streaming row far more often than the screen can show it. This coalesces them so
- * `deliver` runs at most once per frame with everything that arrived meanwhile.
+ * `deliver` runs at most once per frame with everything that arrived meanwhile, answer and
+ * thinking together (one state update, one render).
  */
 export function createFrameBatcher(
-  deliver: (text: string) => void,
+  deliver: (batch: StreamBatch) => void,
   scheduler: FrameScheduler = animationFrameScheduler,
 ): FrameBatcher {
-  let buffer = '';
+  let buffer: StreamBatch = { content: '', reasoning: '' };
   let pendingFrame: number | null = null;
 
   const drain = () => {
     pendingFrame = null;
-    if (buffer === '') return;
-    const text = buffer;
-    buffer = '';
-    deliver(text);
+    if (buffer.content === '' && buffer.reasoning === '') return;
+    const batch = buffer;
+    buffer = { content: '', reasoning: '' };
+    deliver(batch);
   };
 
   const cancelFrame = () => {
@@ -55,9 +64,9 @@ export function createFrameBatcher(
   };
 
   return {
-    push(text) {
+    push(text, part = 'content') {
       if (text === '') return;
-      buffer += text;
+      buffer[part] += text;
       if (pendingFrame === null) pendingFrame = scheduler.request(drain);
     },
     flush() {
@@ -66,7 +75,7 @@ export function createFrameBatcher(
     },
     cancel() {
       cancelFrame();
-      buffer = '';
+      buffer = { content: '', reasoning: '' };
     },
   };
 }

@@ -1,6 +1,23 @@
-import { useCallback, useReducer, useRef, useState } from 'react';
-import { getConversation, sendMessage, stopStream } from '../api/desk';
-import type { DeskError, MessageError, MessageStatus, SendOutcome, StreamUpdate } from '../api/types';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import {
+  continueReply as continueReplyCommand,
+  deleteMessage as deleteMessageCommand,
+  getConversation,
+  regenerateReply,
+  sendMessage,
+  sendMessageReadAloud,
+  stopStream,
+} from '../api/desk';
+import type {
+  BudgetStatus,
+  ConversationSummary,
+  DeskError,
+  MessageError,
+  MessageStatus,
+  SendOutcome,
+  SendRequest,
+  StreamUpdate,
+} from '../api/types';
 import { chatReducer, initialChatState, type ChatState } from './chatReducer';
 import { createFrameBatcher } from './frameBatcher';
 
@@ -20,15 +37,51 @@ export interface ActiveStream {
 
 export type SendResult = 'started' | 'rejected';
 
+/** What a send needs besides the conversation, which the session knows. */
+export type SendInput = Omit<SendRequest, 'conversationId'>;
+
 export interface ChatSession {
   chat: ChatState;
   /** The reply in flight, in whichever conversation; null when idle. */
   activeStream: ActiveStream | null;
+  /** Set when a reply pushed this month's spending to 80 % of the budget or past it. */
+  budgetNotice: BudgetStatus | null;
+  dismissBudgetNotice: () => void;
   newChat: () => void;
-  openConversation: (conversationId: string) => void;
+  /** Opens a conversation; `focusMessageId` scrolls to and marks that message once it is shown. */
+  openConversation: (conversationId: string, focusMessageId?: string | null) => void;
+  /** Marks a message of the open conversation and scrolls to it. */
+  focusMessage: (messageId: string) => void;
   /** Resolves once the reply has started (or the backend refused before it could). */
-  send: (prompt: string) => Promise<SendResult>;
+  send: (input: SendInput) => Promise<SendResult>;
+  /** A new reply to the same prompt, kept as a sibling of this one. */
+  regenerate: (assistantMessageId: string) => Promise<SendResult>;
+  /** Writes on where a partial reply stopped. */
+  continueReply: (assistantMessageId: string) => Promise<SendResult>;
+  deleteMessage: (messageId: string) => Promise<void>;
+  stepBranch: (messageId: string, step: number) => void;
+  conversationChanged: (conversation: ConversationSummary) => void;
   stop: () => void;
+}
+
+type StreamCommand = (onUpdate: (update: StreamUpdate) => void) => Promise<SendOutcome>;
+
+/**
+ * Reading replies aloud as they stream (`send_message_read_aloud`): the text still goes through the
+ * session's one stream path; the audio goes to these.
+ */
+export interface ReadAloudHooks {
+  /** Asked at every send: the voice to read the reply with (null for the default), or false for
+   * not reading it aloud. */
+  voiceFor: () => string | null | false;
+  /** The send is about to go out (still within the person's key press or click). */
+  onBegin: () => void;
+  /** Base64 chunks of 16-bit mono PCM, in order. */
+  onAudio: (pcmBase64: string) => void;
+  /** The reply ended; `speechError` when reading it failed (which never fails the reply). */
+  onEnd: (speechError: DeskError | null) => void;
+  /** The person stopped the reply. */
+  onStop: () => void;
 }
 
 // Channel messages and the command's own answer travel separately, so `finished`
@@ -48,19 +101,30 @@ function snapshot(inFlight: InFlight): ActiveStream {
   };
 }
 
+function messageError(error: DeskError | null): MessageError | null {
+  return error && { code: error.code, message: error.message };
+}
+
 export function useChatSession(options: {
-  /** Model for a new conversation; existing conversations keep theirs. */
-  newChatModel: string | null;
   notify: (error: DeskError) => void;
+  /** A reply started or ended: the conversation list may have changed. */
   onReplySettled: () => void;
+  /** Sends read the reply aloud while it streams when these say so. */
+  readAloud?: ReadAloudHooks;
 }): ChatSession {
-  const { newChatModel, notify, onReplySettled } = options;
+  const { notify, onReplySettled, readAloud } = options;
   const [chat, dispatch] = useReducer(chatReducer, initialChatState);
   const [activeStream, setActiveStream] = useState<ActiveStream | null>(null);
+  const [budgetNotice, setBudgetNotice] = useState<BudgetStatus | null>(null);
 
   const viewKeyRef = useRef(initialChatState.viewKey);
   const openIdRef = useRef<string | null>(null);
   const inFlightRef = useRef<InFlight | null>(null);
+  const readAloudRef = useRef<ReadAloudHooks | undefined>(readAloud);
+
+  useEffect(() => {
+    readAloudRef.current = readAloud;
+  }, [readAloud]);
 
   const loadView = useCallback(
     (conversationId: string) => {
@@ -82,14 +146,18 @@ export function useChatSession(options: {
   }, []);
 
   const openConversation = useCallback(
-    (conversationId: string) => {
+    (conversationId: string, focusMessageId: string | null = null) => {
       viewKeyRef.current += 1;
       openIdRef.current = conversationId;
-      dispatch({ type: 'loadRequested', viewKey: viewKeyRef.current, conversationId });
+      dispatch({ type: 'loadRequested', viewKey: viewKeyRef.current, conversationId, focusMessageId });
       loadView(conversationId);
     },
     [loadView],
   );
+
+  const focusMessage = useCallback((messageId: string) => {
+    dispatch({ type: 'focusRequested', viewKey: viewKeyRef.current, messageId });
+  }, []);
 
   const requestStop = useCallback(
     (messageId: string) => {
@@ -98,14 +166,14 @@ export function useChatSession(options: {
     [notify],
   );
 
-  const send = useCallback(
-    async (prompt: string): Promise<SendResult> => {
+  /** Runs one streaming command (send, regenerate, continue) into the open view. */
+  const run = useCallback(
+    async (command: StreamCommand): Promise<SendResult> => {
       if (inFlightRef.current) return 'rejected';
       const viewKey = viewKeyRef.current;
-      const conversationId = openIdRef.current;
       const inFlight: InFlight = {
         viewKey,
-        conversationId,
+        conversationId: openIdRef.current,
         assistantMessageId: null,
         stopRequested: false,
       };
@@ -118,17 +186,31 @@ export function useChatSession(options: {
       let announceFinished: () => void = () => undefined;
       const finished = new Promise<void>((resolve) => (announceFinished = resolve));
 
-      const batcher = createFrameBatcher((text) => {
+      const batcher = createFrameBatcher(({ content, reasoning }) => {
         if (inFlight.assistantMessageId)
-          dispatch({ type: 'delta', viewKey, messageId: inFlight.assistantMessageId, text });
+          dispatch({
+            type: 'streamed',
+            viewKey,
+            messageId: inFlight.assistantMessageId,
+            content,
+            reasoning,
+            at: Date.now(),
+          });
       });
 
+      const begin = (conversationId: string, assistantMessageId: string) => {
+        inFlight.conversationId = conversationId;
+        inFlight.assistantMessageId = assistantMessageId;
+        if (viewKeyRef.current === viewKey) openIdRef.current = conversationId;
+        setActiveStream(snapshot(inFlight));
+        announceStart('started');
+        if (inFlight.stopRequested) requestStop(assistantMessageId);
+      };
+
       const onUpdate = (update: StreamUpdate) => {
+        const messageId = inFlight.assistantMessageId;
         switch (update.type) {
           case 'started':
-            inFlight.conversationId = update.conversationId;
-            inFlight.assistantMessageId = update.assistantMessage.id;
-            if (viewKeyRef.current === viewKey) openIdRef.current = update.conversationId;
             dispatch({
               type: 'started',
               viewKey,
@@ -136,20 +218,33 @@ export function useChatSession(options: {
               userMessage: update.userMessage,
               assistantMessage: update.assistantMessage,
             });
-            setActiveStream(snapshot(inFlight));
-            announceStart('started');
-            if (inFlight.stopRequested) requestStop(update.assistantMessage.id);
+            begin(update.conversationId, update.assistantMessage.id);
+            return;
+          case 'resumed':
+            dispatch({ type: 'resumed', viewKey, assistantMessage: update.assistantMessage });
+            begin(update.conversationId, update.assistantMessage.id);
             return;
           case 'delta':
-            batcher.push(update.text);
+            batcher.push(update.text, 'content');
+            return;
+          case 'reasoning':
+            batcher.push(update.text, 'reasoning');
+            return;
+          case 'searchSources':
+            batcher.flush();
+            if (messageId) dispatch({ type: 'searchSources', viewKey, messageId, sources: update.sources });
+            return;
+          case 'toolCalls':
+            batcher.flush();
+            if (messageId) dispatch({ type: 'toolCalls', viewKey, messageId, calls: update.calls });
             return;
           case 'retrying':
             batcher.flush();
-            if (inFlight.assistantMessageId)
+            if (messageId)
               dispatch({
                 type: 'retrying',
                 viewKey,
-                messageId: inFlight.assistantMessageId,
+                messageId,
                 attempt: update.attempt,
                 delayMs: update.delayMs,
                 reason: update.reason,
@@ -158,15 +253,20 @@ export function useChatSession(options: {
           case 'finished':
             batcher.flush();
             finishedSeen = true;
-            if (inFlight.assistantMessageId)
+            if (messageId) {
               dispatch({
                 type: 'finished',
                 viewKey,
-                messageId: inFlight.assistantMessageId,
+                messageId,
                 status: update.status,
                 usage: update.usage,
-                error: update.error,
+                error: messageError(update.error),
+                costCny: update.costCny,
+                at: Date.now(),
               });
+              if (update.error?.requestId)
+                dispatch({ type: 'requestIdNoted', viewKey, messageId, requestId: update.error.requestId });
+            }
             announceFinished();
             return;
         }
@@ -176,8 +276,7 @@ export function useChatSession(options: {
         let outcome: SendOutcome | null = null;
         let failure: DeskError | null = null;
         try {
-          const model = conversationId ? null : newChatModel;
-          outcome = await sendMessage({ conversationId, prompt, model }, onUpdate);
+          outcome = await command(onUpdate);
         } catch (error) {
           failure = error as DeskError;
         }
@@ -194,12 +293,21 @@ export function useChatSession(options: {
           if (!finishedSeen) {
             const status: MessageStatus =
               outcome?.status ?? (failure?.code === 'cancelled' ? 'partial' : 'failed');
-            const error: MessageError | null = failure && { code: failure.code, message: failure.message };
-            dispatch({ type: 'finished', viewKey, messageId, status, usage: null, error });
+            dispatch({
+              type: 'finished',
+              viewKey,
+              messageId,
+              status,
+              usage: null,
+              error: messageError(failure),
+              costCny: null,
+              at: Date.now(),
+            });
           }
           if (failure?.requestId)
             dispatch({ type: 'requestIdNoted', viewKey, messageId, requestId: failure.requestId });
         }
+        if (outcome?.budget) setBudgetNotice(outcome.budget);
 
         inFlightRef.current = null;
         setActiveStream(null);
@@ -218,15 +326,88 @@ export function useChatSession(options: {
       void settle();
       return startResult;
     },
-    [loadView, newChatModel, notify, onReplySettled, requestStop],
+    [loadView, notify, onReplySettled, requestStop],
   );
+
+  const send = useCallback(
+    (input: SendInput) => {
+      const request: SendRequest = { ...input, conversationId: openIdRef.current };
+      const reading = readAloudRef.current;
+      const voice = reading && !inFlightRef.current ? reading.voiceFor() : false;
+      if (!reading || voice === false) return run((onUpdate) => sendMessage(request, onUpdate));
+      reading.onBegin();
+      return run((onUpdate) =>
+        sendMessageReadAloud(request, voice, onUpdate, reading.onAudio).then(
+          (outcome) => {
+            reading.onEnd(outcome.speechError);
+            return outcome.reply;
+          },
+          (error: unknown) => {
+            reading.onEnd(null);
+            throw error;
+          },
+        ),
+      );
+    },
+    [run],
+  );
+
+  const regenerate = useCallback(
+    (assistantMessageId: string) => run((onUpdate) => regenerateReply(assistantMessageId, onUpdate)),
+    [run],
+  );
+
+  const continueReply = useCallback(
+    (assistantMessageId: string) => run((onUpdate) => continueReplyCommand(assistantMessageId, onUpdate)),
+    [run],
+  );
+
+  const deleteMessage = useCallback(
+    async (messageId: string) => {
+      const viewKey = viewKeyRef.current;
+      try {
+        await deleteMessageCommand(messageId);
+        dispatch({ type: 'messageRemoved', viewKey, messageId });
+        onReplySettled();
+      } catch (error) {
+        notify(error as DeskError);
+      }
+    },
+    [notify, onReplySettled],
+  );
+
+  const stepBranch = useCallback((messageId: string, step: number) => {
+    dispatch({ type: 'branchStepped', viewKey: viewKeyRef.current, messageId, step });
+  }, []);
+
+  const conversationChanged = useCallback((conversation: ConversationSummary) => {
+    dispatch({ type: 'conversationChanged', conversation });
+  }, []);
 
   const stop = useCallback(() => {
     const inFlight = inFlightRef.current;
     if (!inFlight) return;
+    readAloudRef.current?.onStop();
     if (inFlight.assistantMessageId) requestStop(inFlight.assistantMessageId);
     else inFlight.stopRequested = true;
   }, [requestStop]);
 
-  return { chat, activeStream, newChat, openConversation, send, stop };
+  const dismissBudgetNotice = useCallback(() => setBudgetNotice(null), []);
+
+  return {
+    chat,
+    activeStream,
+    budgetNotice,
+    dismissBudgetNotice,
+    newChat,
+    openConversation,
+    focusMessage,
+    send,
+    regenerate,
+    continueReply,
+    deleteMessage,
+    stepBranch,
+    conversationChanged,
+    stop,
+  };
 }

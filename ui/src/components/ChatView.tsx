@@ -1,0 +1,273 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type RefObject } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ChatParams, ConversationPatch, ConversationSummary, Message, NewAttachment } from '../api/types';
+import type { ErrorAction } from '../errors/errorActions';
+import { loadAttachment } from '../state/attachmentCache';
+import { filesOf } from '../state/attachmentFiles';
+import { isAssistantModel, resetAssistants, useAssistants } from '../state/useAssistants';
+import type { ChatSession } from '../state/useChatSession';
+import type { Models } from '../state/useModels';
+import { showScreen } from '../state/workspaceNavigation';
+import { stopSpeech } from '../voice/speechOutput';
+import { resetVoicePreferences, useVoicePreferences } from '../voice/voicePreferences';
+import { BudgetNotice } from './BudgetNotice';
+import { ChatHeader } from './ChatHeader';
+import { Composer, type ComposerHandle } from './Composer';
+import type { MessageActions } from './messageActions';
+import { MessageList } from './MessageList';
+import { SpeechBar } from './voice/ReadAloud';
+
+export const NO_PARAMS: ChatParams = { temperature: null, enableThinking: null, enableSearch: false, systemPrompt: null };
+
+interface Props {
+  session: ChatSession;
+  /** The open conversation as the sidebar lists it (fresher than the loaded view's copy). */
+  summary: ConversationSummary | null;
+  models: Models;
+  /** Model and parameters for the next new chat. */
+  draftModel: string;
+  onDraftModel: (model: string) => void;
+  draftParams: ChatParams | null;
+  onDraftParams: (params: ChatParams) => void;
+  updateConversation: (conversationId: string, patch: ConversationPatch) => Promise<ConversationSummary | null>;
+  /** A message was sent in a new chat: the sidebar lists it at once. */
+  onConversationStarted: () => void;
+  demo: boolean;
+  narrow: boolean;
+  menuOpen: boolean;
+  onOpenMenu: () => void;
+  inputRef: RefObject<HTMLTextAreaElement | null>;
+}
+
+/** The open conversation: header, history and composer. */
+export function ChatView(props: Props) {
+  const { session, summary, models, draftModel, onDraftModel, draftParams, onDraftParams } = props;
+  const { updateConversation, onConversationStarted, demo, narrow, menuOpen, onOpenMenu, inputRef } = props;
+  const { t } = useTranslation();
+  const { chat, activeStream } = session;
+  const composer = useRef<ComposerHandle>(null);
+  const modelSelect = useRef<HTMLSelectElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const assistants = useAssistants();
+  // Loaded here so a send knows whether to read the reply aloud.
+  useVoicePreferences();
+  // The chat lives as long as the signed-in workspace: what it loaded belongs to this profile.
+  useEffect(
+    () => () => {
+      stopSpeech();
+      resetAssistants();
+      resetVoicePreferences();
+    },
+    [],
+  );
+  // A model picked for an existing conversation applies to what is sent next in it.
+  const [override, setOverride] = useState<{ conversationId: string; model: string } | null>(null);
+
+  const isNew = chat.conversationId === null;
+  const conversation = summary ?? chat.conversation;
+  const path = useMemo(
+    () => chat.path.map((id) => chat.messages[chat.tree.indexById.get(id)!]),
+    [chat.path, chat.messages, chat.tree],
+  );
+  const overridden = override !== null && override.conversationId === chat.conversationId ? override.model : null;
+  const model = isNew ? draftModel : (overridden ?? conversation?.model ?? lastModel(path) ?? draftModel);
+  const modelView = models.byId.get(model);
+  const params = isNew ? (draftParams ?? NO_PARAMS) : (conversation?.params ?? NO_PARAMS);
+
+  const streamingHere =
+    activeStream !== null &&
+    (activeStream.viewKey === chat.viewKey ||
+      (activeStream.conversationId !== null && activeStream.conversationId === chat.conversationId));
+  const busy = activeStream !== null;
+
+  const selectModel = useCallback(
+    (next: string) => {
+      if (chat.conversationId === null) onDraftModel(next);
+      else setOverride({ conversationId: chat.conversationId, model: next });
+    },
+    [chat.conversationId, onDraftModel],
+  );
+
+  const { conversationChanged } = session;
+  const saveParams = useCallback(
+    (next: ChatParams) => {
+      if (chat.conversationId === null) {
+        onDraftParams(next);
+        return;
+      }
+      void updateConversation(chat.conversationId, { params: next }).then((updated) => {
+        if (updated) conversationChanged(updated);
+      });
+    },
+    [chat.conversationId, onDraftParams, updateConversation, conversationChanged],
+  );
+
+  const leafId = chat.path.length > 0 ? chat.path[chat.path.length - 1] : null;
+  const { send } = session;
+  const onSend = useCallback(
+    async (prompt: string, attachments: NewAttachment[]) => {
+      const result = await send({
+        prompt,
+        // null keeps the conversation's own model unless another was picked for it.
+        model: isNew ? model : overridden,
+        ...(isNew ? {} : { parentId: leafId }),
+        ...(attachments.length > 0 ? { attachments } : {}),
+        ...(isNew && draftParams ? { params: draftParams } : {}),
+      });
+      // A new conversation exists from the moment its reply starts; list it right away.
+      if (result === 'started' && isNew) onConversationStarted();
+      return result;
+    },
+    [send, isNew, model, overridden, leafId, draftParams, onConversationStarted],
+  );
+
+  const { regenerate, continueReply, deleteMessage, stepBranch } = session;
+  const actions = useMemo<MessageActions>(
+    () => ({
+      remove: (id) => void deleteMessage(id),
+      regenerate: (id) => void regenerate(id),
+      continueReply: (id) => void continueReply(id),
+      editAndResend: (message: Message, prompt: string) => {
+        // The edited prompt keeps its images: they are read back from the store and sent again.
+        void Promise.all(message.attachments.map((a) => loadAttachment(a.id)))
+          .then((data) => data.map(({ mime, base64 }) => ({ mime, base64 })))
+          .catch(() => [] as NewAttachment[])
+          .then((attachments) =>
+            // `editOf` rather than the parent: it also covers the first prompt, whose new version
+            // is a new root.
+            send({
+              prompt,
+              model: overridden,
+              editOf: message.id,
+              ...(attachments.length > 0 ? { attachments } : {}),
+            }),
+          );
+      },
+      stepBranch,
+      errorAction: (action: ErrorAction, message: Message) => {
+        switch (action) {
+          case 'retry':
+            void regenerate(message.id);
+            return;
+          case 'continue':
+            void continueReply(message.id);
+            return;
+          case 'chooseModel':
+            modelSelect.current?.focus();
+            return;
+          case 'openSettings':
+            showScreen('settings');
+            return;
+          case 'openUsage':
+            showScreen('usage');
+            return;
+        }
+      },
+    }),
+    [deleteMessage, regenerate, continueReply, send, stepBranch, overridden],
+  );
+
+  // Assistants (Bailian Apps) take text only.
+  const acceptsImages = !isAssistantModel(model) && (modelView?.acceptsImages ?? false);
+  const onDragOver = (event: DragEvent) => {
+    if (![...event.dataTransfer.types].includes('Files')) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = acceptsImages ? 'copy' : 'none';
+    setDragging(true);
+  };
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    composer.current?.addFiles(filesOf(event.dataTransfer));
+  };
+
+  let placeholder = null;
+  if (chat.loading) {
+    placeholder = (
+      <div className="chat-placeholder" role="status">
+        <p className="fine-print">{t('chat.loading')}</p>
+      </div>
+    );
+  } else if (path.length === 0) {
+    placeholder = (
+      <div className="chat-placeholder">
+        <h2>{demo ? t('chat.emptyDemoTitle') : t('chat.emptyTitle')}</h2>
+        <p>{demo ? t('chat.emptyDemoBody') : t('chat.emptyBody')}</p>
+      </div>
+    );
+  }
+
+  return (
+    <section
+      className="chat"
+      data-dragging={dragging || undefined}
+      aria-label={t('nav.chat')}
+      onDragOver={onDragOver}
+      onDragLeave={(event) => {
+        if (event.currentTarget === event.target) setDragging(false);
+      }}
+      onDrop={onDrop}
+    >
+      <ChatHeader
+        title={conversation?.title ?? t('chat.newChatTitle')}
+        modelGroups={models.groups}
+        assistants={assistants}
+        model={model}
+        modelView={modelView}
+        onSelectModel={selectModel}
+        modelRef={modelSelect}
+        params={params}
+        isNew={isNew}
+        onSaveParams={saveParams}
+        demo={demo}
+        showMenuButton={narrow}
+        menuOpen={menuOpen}
+        onOpenMenu={onOpenMenu}
+      />
+      {placeholder ?? (
+        <MessageList
+          key={chat.viewKey}
+          messages={path}
+          tree={chat.tree}
+          liveMessageId={chat.liveMessageId}
+          retry={chat.retry}
+          requestIds={chat.requestIds}
+          thinking={chat.thinking}
+          focus={chat.focus}
+          busy={busy}
+          actions={actions}
+        />
+      )}
+      <p className="sr-only" role="status" data-testid="reply-announcement">
+        {chat.announcement ? t(`chat.announce.${chat.announcement}`) : ''}
+      </p>
+      {session.budgetNotice ? (
+        <BudgetNotice budget={session.budgetNotice} onDismiss={session.dismissBudgetNotice} />
+      ) : null}
+      <SpeechBar />
+      <Composer
+        streaming={streamingHere}
+        busyElsewhere={busy && !streamingHere}
+        demo={demo}
+        acceptsImages={acceptsImages}
+        onSend={onSend}
+        onStop={session.stop}
+        inputRef={inputRef}
+        handleRef={composer}
+      />
+      {dragging ? (
+        <div className="drop-overlay" aria-hidden="true">
+          {acceptsImages ? t('attachments.dropHere') : t('attachments.problem.noImages')}
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function lastModel(messages: readonly Message[]): string | null {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const model = messages[i].model;
+    if (model) return model;
+  }
+  return null;
+}

@@ -1,0 +1,132 @@
+// @vitest-environment jsdom
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createBlockSplitter } from './blockSplitter';
+import { loadAllModules } from './lazyModules';
+import { renderMarkdown, type MarkdownLabels } from './markdownEngine';
+
+const labels: MarkdownLabels = {
+  copyCode: 'Copy the code',
+  copy: 'Copy',
+  code: 'code',
+  diagram: 'Diagram',
+  diagramFailed: 'Could not draw',
+};
+
+function html(markdown: string): HTMLElement {
+  const div = document.createElement('div');
+  div.innerHTML = renderMarkdown(markdown, labels);
+  return div;
+}
+
+beforeAll(() => loadAllModules());
+
+describe('math', () => {
+  it.each([
+    ['inline dollars', 'Energy is $E=mc^2$ here.', false],
+    ['inline parentheses (Qwen)', 'Energy is \\(E=mc^2\\) here.', false],
+    ['display dollars', '$$\nE=mc^2\n$$', true],
+    ['display brackets (Qwen)', '\\[\nE=mc^2\n\\]', true],
+    ['display brackets on one line', '\\[ E=mc^2 \\]', true],
+  ])('renders %s with KaTeX', (_name, source, display) => {
+    const out = html(source);
+    expect(out.querySelector('.katex')).not.toBeNull();
+    expect(out.querySelector('.katex-display') !== null).toBe(display);
+    // The TeX itself is not left as text next to the formula.
+    expect(out.querySelector('.katex-html')?.textContent).toContain('E');
+    expect(out.textContent).not.toContain('\\(');
+  });
+
+  it('interrupts a paragraph with a display formula', () => {
+    const out = html('The formula:\n\\[\na^2+b^2=c^2\n\\]\nholds.');
+    expect(out.querySelectorAll('p')).toHaveLength(2);
+    expect(out.querySelector('.math-display .katex-display')).not.toBeNull();
+  });
+
+  it('leaves prices and code alone', () => {
+    const out = html('It costs $5 and $10. Use `$x$` in code.');
+    expect(out.querySelector('.katex')).toBeNull();
+    expect(out.textContent).toContain('$5 and $10');
+    expect(out.querySelector('code')?.textContent).toBe('$x$');
+  });
+
+  it('shows a broken formula as its source instead of failing', () => {
+    const out = html('$\\frac{1}{$ ok');
+    expect(out.textContent).toContain('ok');
+  });
+});
+
+describe('code', () => {
+  it('highlights known languages and offers a copy button', () => {
+    const out = html('```python\ndef f(x):\n    return x\n```');
+    const block = out.querySelector('.code-block');
+    expect(block?.querySelector('.code-lang')?.textContent).toBe('python');
+    expect(block?.querySelector('.hljs-keyword')?.textContent).toBe('def');
+    expect(block?.querySelector('button[data-copy-code]')?.getAttribute('aria-label')).toBe('Copy the code');
+    expect(block?.querySelector('pre code')?.textContent).toBe('def f(x):\n    return x');
+  });
+
+  it('escapes code in unknown languages', () => {
+    const out = html('```weird\n<b>not bold</b>\n```');
+    expect(out.querySelector('b')).toBeNull();
+    expect(out.querySelector('pre code')?.textContent).toBe('<b>not bold</b>');
+  });
+
+  it('leaves mermaid sources for the lazy diagram renderer', () => {
+    const out = html('```mermaid\ngraph TD; A-->B\n```');
+    expect(out.querySelector('[data-mermaid] code')?.textContent).toBe('graph TD; A-->B');
+    expect(out.querySelector('svg')).toBeNull();
+  });
+});
+
+describe('tables and links', () => {
+  it('renders GFM tables inside a scroll container', () => {
+    const out = html('| a | b |\n|---|---|\n| 1 | 2 |');
+    expect(out.querySelector('.table-scroll > table td')?.textContent).toBe('1');
+  });
+
+  it('opens links outside the app', () => {
+    const link = html('[Qwen](https://qwen.ai)').querySelector('a');
+    expect(link?.getAttribute('target')).toBe('_blank');
+    expect(link?.getAttribute('rel')).toBe('noopener noreferrer');
+  });
+});
+
+describe('sanitising', () => {
+  it('makes scripts and event handlers in a reply inert', () => {
+    const out = html(
+      'Hi <script>window.pwned = 1</script><img src="x" onerror="window.pwned = 1">' +
+        '\n\n<a href="javascript:alert(1)">click</a>\n\n<div onclick="x()" style="color:red">styled</div>',
+    );
+    expect(out.querySelector('script')).toBeNull();
+    expect(out.querySelector('img')?.hasAttribute('onerror')).toBe(false);
+    expect(out.querySelector('a')?.getAttribute('href') ?? null).toBeNull();
+    expect(out.querySelector('[onclick]')).toBeNull();
+    expect(out.innerHTML).not.toContain('pwned');
+  });
+
+  it('drops styles, forms and ids that could imitate or restyle the app', () => {
+    const out = html('<style>body{display:none}</style><form><input id="root" name="x"></form>');
+    expect(out.querySelector('style')).toBeNull();
+    expect(out.querySelector('form')).toBeNull();
+    expect(out.querySelector('#root')).toBeNull();
+  });
+});
+
+describe('block splitter', () => {
+  it('keeps finished blocks while a reply streams and re-lexes only the tail', () => {
+    const splitter = createBlockSplitter();
+    const first = splitter.split('# Title\n\nOne paragraph.\n\nSecond par', false);
+    const second = splitter.split('# Title\n\nOne paragraph.\n\nSecond paragraph is longer.\n\n- a', false);
+    expect(second[0]).toBe(first[0]);
+    expect(second.map((b) => b.token.type).filter((type) => type !== 'space')).toEqual(['heading', 'paragraph', 'paragraph', 'list']);
+  });
+
+  it('agrees with a whole lexing once the text is final', () => {
+    const text = 'Intro\n\n- one\n\n- two\n\n```js\nlet a = 1;\n```\n\n| a |\n|---|\n| 1 |\n';
+    const splitter = createBlockSplitter();
+    for (let i = 1; i <= text.length; i += 3) splitter.split(text.slice(0, i), false);
+    const streamed = splitter.split(text, false).map((b) => b.token.raw);
+    const whole = createBlockSplitter().split(text, true).map((b) => b.token.raw);
+    expect(streamed).toEqual(whole);
+  });
+});

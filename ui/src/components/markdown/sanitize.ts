@@ -1,0 +1,34 @@
+import DOMPurify from 'dompurify';
+
+// Replies are untrusted: a model can be talked into writing `<img onerror>` or `<script>`, and a
+// pasted web page can carry them. Everything rendered from Markdown goes through this.
+const purifier = DOMPurify();
+
+purifier.addHook('afterSanitizeAttributes', (node) => {
+  // Links leave the app instead of replacing it: the webview is the whole app.
+  if (node.tagName === 'A' && node.hasAttribute('href')) {
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+
+const REPLY_CONFIG = {
+  // Styles and forms from a reply could restyle or imitate the app; ids and names could clash
+  // with the app's own elements.
+  FORBID_TAGS: ['style', 'form', 'textarea', 'select', 'option', 'dialog', 'template'],
+  FORBID_ATTR: ['id', 'name', 'autofocus', 'tabindex'],
+  ADD_TAGS: ['semantics', 'annotation'],
+  ADD_ATTR: ['target'],
+};
+
+export function sanitizeReplyHtml(html: string): string {
+  return purifier.sanitize(html, REPLY_CONFIG);
+}
+
+export function sanitizeSvg(svg: string): string {
+  return purifier.sanitize(svg, {
+    USE_PROFILES: { svg: true, svgFilters: true, html: true },
+    ADD_TAGS: ['foreignObject'],
+    FORBID_TAGS: ['script', 'style', 'a'],
+  });
+}

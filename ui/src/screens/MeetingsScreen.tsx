@@ -1,0 +1,54 @@
+import { useCallback, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ScreenHeader } from './common/ui';
+import { MeetingForm } from './meetings/MeetingForm';
+import { MeetingList } from './meetings/MeetingList';
+import { MeetingView } from './meetings/MeetingView';
+import { useMeetings } from './meetings/useMeetings';
+import type { ScreenProps } from './screenProps';
+import './screens.css';
+import './meetings/meetings.css';
+
+/** Tingwu meetings: a recording's URL in, a transcript with speakers, summary, chapters and actions out. */
+export function MeetingsScreen({ notify }: ScreenProps) {
+  const { t } = useTranslation();
+  const meetings = useMeetings(notify);
+  const record = meetings.records.find((r) => r.id === meetings.selectedId) ?? null;
+  const detail = useRef<HTMLDivElement>(null);
+  const { select } = meetings;
+
+  // One column on narrow screens: the chosen meeting is below the list, so go there.
+  const choose = useCallback(
+    (meetingId: string) => {
+      select(meetingId);
+      if (window.matchMedia?.('(max-width: 900px)').matches) {
+        requestAnimationFrame(() => detail.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }));
+      }
+    },
+    [select],
+  );
+
+  return (
+    <section className="screen sc-screen" data-screen="MeetingsScreen" aria-labelledby="meetings-title">
+      <div className="sc-screen-inner mt-screen">
+        <ScreenHeader id="meetings-title" title={t('meetings.title')} />
+        <p className="sc-muted mt-intro">{t('meetings.intro')}</p>
+        <div className="mt-layout">
+          <div className="mt-side">
+            <MeetingForm onSubmit={meetings.submit} />
+            <MeetingList records={meetings.records} loading={meetings.loading} selectedId={meetings.selectedId} onSelect={choose} />
+          </div>
+          <div className="mt-detail" ref={detail}>
+            {record ? (
+              <MeetingView key={record.id} record={record} meeting={meetings.detail} error={meetings.detailError} notify={notify} />
+            ) : (
+              <div className="sc-card mt-view mt-view--empty">
+                <p className="sc-muted">{meetings.loading ? t('meetings.list.loading') : t('meetings.view.none')}</p>
+              </div>
+            )}
+          </div>
+        </div>
+      </div>
+    </section>
+  );
+}

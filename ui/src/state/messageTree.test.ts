@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../api/types';
+import { aMessage, aThread } from '../testing/fixtures';
+import { ROOT, buildTree, revealMessage, siblingPosition, stepBranch, visiblePath } from './messageTree';
+
+let clock = 0;
+function m(id: string, parentId: string | null, role: Message['role'] = 'user'): Message {
+  clock += 1;
+  return aMessage({ id, role, parentId, createdAt: clock });
+}
+
+describe('message tree', () => {
+  it('shows a linear thread in order', () => {
+    const tree = buildTree(aThread(5));
+    expect(visiblePath(tree, {})).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+
+  it('defaults to the branch with the newest leaf, wherever it forks', () => {
+    // u1 → a1 → u2 → a2 (older branch, longer); u1 → a1b (regenerated later, newest leaf)
+    const messages = [m('u1', null), m('a1', 'u1', 'assistant'), m('u2', 'a1'), m('a2', 'u2', 'assistant'), m('a1b', 'u1', 'assistant')];
+    const tree = buildTree(messages);
+    expect(visiblePath(tree, {})).toEqual(['u1', 'a1b']);
+    expect(siblingPosition(tree, 'a1b')).toEqual({ index: 1, count: 2 });
+    expect(siblingPosition(tree, 'u1')).toEqual({ index: 0, count: 1 });
+  });
+
+  it('switches branches and follows the newest leaf below the switch', () => {
+    const messages = [m('u1', null), m('a1', 'u1', 'assistant'), m('u2', 'a1'), m('a2', 'u2', 'assistant'), m('a1b', 'u1', 'assistant')];
+    const tree = buildTree(messages);
+    const older = stepBranch(tree, {}, 'a1b', -1);
+    expect(older).toEqual({ u1: 'a1' });
+    expect(visiblePath(tree, older)).toEqual(['u1', 'a1', 'u2', 'a2']);
+    // Past either end nothing changes.
+    expect(stepBranch(tree, older, 'a1', -1)).toBe(older);
+  });
+
+  it('keeps edited prompts (siblings with the same parent) as versions', () => {
+    const messages = [m('u1', null), m('a1', 'u1', 'assistant'), m('u2', 'a1'), m('a2', 'u2', 'assistant'), m('u2b', 'a1'), m('a2b', 'u2b', 'assistant')];
+    const tree = buildTree(messages);
+    expect(visiblePath(tree, {})).toEqual(['u1', 'a1', 'u2b', 'a2b']);
+    expect(tree.children.get('a1')).toEqual(['u2', 'u2b']);
+    expect(visiblePath(tree, stepBranch(tree, {}, 'u2b', -1))).toEqual(['u1', 'a1', 'u2', 'a2']);
+  });
+
+  it('reveals a message hidden in another branch', () => {
+    const messages = [m('u1', null), m('a1', 'u1', 'assistant'), m('a1b', 'u1', 'assistant')];
+    const tree = buildTree(messages);
+    expect(visiblePath(tree, revealMessage(tree, {}, 'a1'))).toEqual(['u1', 'a1']);
+  });
+
+  it('treats messages whose parent is missing as roots, and survives a cycle', () => {
+    const orphan = aMessage({ id: 'x', role: 'user', parentId: 'gone', createdAt: 5 });
+    const loopA = aMessage({ id: 'p', role: 'user', parentId: 'q', createdAt: 1 });
+    const loopB = aMessage({ id: 'q', role: 'user', parentId: 'p', createdAt: 2 });
+    const tree = buildTree([orphan, loopA, loopB]);
+    expect(tree.parentOf.get('x')).toBe(ROOT);
+    expect(visiblePath(tree, {})).toEqual(['x']);
+  });
+
+  it('handles a 10,000-message thread without recursion limits', () => {
+    const tree = buildTree(aThread(10_000));
+    const path = visiblePath(tree, {});
+    expect(path).toHaveLength(10_000);
+    expect(path[9_999]).toBe('m9999');
+  });
+});
