@@ -147,6 +147,25 @@ describe('lock', () => {
     expect(await screen.findByTestId('login-screen')).toBeTruthy();
   });
 
+  it('takes Ctrl+L from the very commit that shows the workspace', async () => {
+    renderWithBackend(<App workspace={Probe} />, { scenario: 'protected' });
+    // The press lands in the mutation observer's microtask, before React's passive effects run:
+    // the earliest moment a person (or a key-repeat) could press it.
+    const pressed = new Promise<void>((resolve) => {
+      const observer = new MutationObserver(() => {
+        if (!document.querySelector('[data-testid="probe"]')) return;
+        observer.disconnect();
+        fireEvent.keyDown(window, { key: 'l', ctrlKey: true });
+        resolve();
+      });
+      observer.observe(document.body, { childList: true, subtree: true });
+    });
+    await signIn(MOCK_PASSWORD);
+    await pressed;
+    const lock = await screen.findByTestId('lock-screen', {}, { timeout: 2000 });
+    expect(lock.dataset.lockReason).toBe('manual');
+  });
+
   it('refreshes the session while the user is active and locks once idle', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true, toFake: ['setInterval', 'clearInterval', 'Date'] });
     const { backend } = renderWithBackend(<App workspace={Probe} />, { scenario: 'protected', sessionMinutes: 15 });

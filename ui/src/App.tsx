@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, type ComponentType, type ReactNode } from 'react';
+import { useCallback, useLayoutEffect, useMemo, type ComponentType, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppStatus, DeskError, DeviceStatus, Session } from './api/types';
 import { ErrorExplanation } from './components/ErrorExplanation';
@@ -132,7 +132,9 @@ function SignedIn({ gate, status, control, children }: SignedInProps) {
 
   useIdleLock({ session, idleLockMinutes: device.idleLockMinutes, onLock: lock, onRefreshed: setSession });
 
-  useEffect(() => {
+  // A layout effect, so the shortcut is live from the commit that shows the workspace:
+  // a passive effect could run after the first key press.
+  useLayoutEffect(() => {
     if (!canLock) return;
     const onKeyDown = (event: KeyboardEvent) => {
       const mod = event.ctrlKey || event.metaKey;

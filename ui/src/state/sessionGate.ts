@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import {
   appStatus,
   deviceStatus,
@@ -70,7 +70,9 @@ export function useSessionGate(): SessionGate {
   // cannot overwrite a lock that happened meanwhile.
   const generation = useRef(0);
   const current = useRef(gate);
-  useEffect(() => {
+  // Updated in the commit itself: a lock (Ctrl+L, an expired call) arriving before passive
+  // effects ran would otherwise read the previous gate and be ignored.
+  useLayoutEffect(() => {
     current.current = gate;
   }, [gate]);
 
