@@ -16,6 +16,7 @@ use desk_core::{
     RestoreReport, SearchHit, SemanticHit, SendOutcome, SendRequest, SessionGrant, Settings,
     StreamUpdate, Transcript, UsageGroup, UsageTotal,
 };
+use desk_core::{LiveTranscriptEvent, TranscriptionJob};
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -212,6 +213,21 @@ pub async fn continue_reply(
 ) -> Result<SendOutcome, DeskError> {
     desk(&device, &token)?
         .continue_reply(&assistant_message_id, |update| drop(on_event.send(update)))
+        .await
+}
+
+#[tauri::command]
+pub async fn submit_tool_results(
+    device: State<'_, Device>,
+    token: String,
+    assistant_message_id: String,
+    results: Vec<desk_core::ToolResult>,
+    on_event: Channel<StreamUpdate>,
+) -> Result<SendOutcome, DeskError> {
+    desk(&device, &token)?
+        .submit_tool_results(&assistant_message_id, results, |update| {
+            drop(on_event.send(update))
+        })
         .await
 }
 
@@ -438,15 +454,95 @@ pub async fn send_message_read_aloud(
         .await
 }
 
+/// A durable job: progress through `on_event`, the finished job (succeeded or failed) back.
 #[tauri::command]
 pub async fn transcribe_url(
     device: State<'_, Device>,
     token: String,
     url: String,
+    on_event: Channel<TranscriptionJob>,
+) -> Result<TranscriptionJob, DeskError> {
+    desk(&device, &token)?
+        .transcribe_url(&url, |job| drop(on_event.send(job.clone())))
+        .await
+}
+
+#[tauri::command]
+pub async fn resume_transcriptions(
+    device: State<'_, Device>,
+    token: String,
+    on_event: Channel<TranscriptionJob>,
+) -> Result<Vec<TranscriptionJob>, DeskError> {
+    desk(&device, &token)?
+        .resume_transcriptions(|job| drop(on_event.send(job.clone())))
+        .await
+}
+
+#[tauri::command(async)]
+pub fn list_transcriptions(
+    device: State<'_, Device>,
+    token: String,
+    limit: Option<usize>,
+) -> Result<Vec<TranscriptionJob>, DeskError> {
+    desk(&device, &token)?.list_transcriptions(limit.unwrap_or(100).min(1000))
+}
+
+#[tauri::command(async)]
+pub fn delete_transcription(
+    device: State<'_, Device>,
+    token: String,
+    job_id: String,
+) -> Result<(), DeskError> {
+    desk(&device, &token)?.delete_transcription(&job_id)
+}
+
+// --- Live recognition (microphone) ----------------------------------------------------------
+
+/// Opens a session of the token's profile; events arrive through `on_event` while audio is pushed.
+#[tauri::command]
+pub async fn start_live_transcription(
+    device: State<'_, Device>,
+    token: String,
+    sample_rate: u32,
+    language_hints: Vec<String>,
+    on_event: Channel<LiveTranscriptEvent>,
+) -> Result<String, DeskError> {
+    desk(&device, &token)?
+        .open_live_transcription(sample_rate, language_hints, move |event| {
+            drop(on_event.send(event))
+        })
+        .await
+}
+
+#[tauri::command(async)]
+pub fn push_live_audio(
+    device: State<'_, Device>,
+    token: String,
+    session_id: String,
+    pcm_base64: String,
+) -> Result<(), DeskError> {
+    desk(&device, &token)?.push_live_audio_base64(&session_id, &pcm_base64)
+}
+
+#[tauri::command]
+pub async fn finish_live_transcription(
+    device: State<'_, Device>,
+    token: String,
+    session_id: String,
 ) -> Result<Transcript, DeskError> {
     desk(&device, &token)?
-        .transcribe_url(&url, Vec::new())
+        .finish_live_transcription(&session_id)
         .await
+}
+
+#[tauri::command(async)]
+pub fn cancel_live_transcription(
+    device: State<'_, Device>,
+    token: String,
+    session_id: String,
+) -> Result<(), DeskError> {
+    desk(&device, &token)?.cancel_live_transcription(&session_id);
+    Ok(())
 }
 
 // --- Meetings (Tingwu) ----------------------------------------------------------------------

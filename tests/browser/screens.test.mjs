@@ -181,6 +181,55 @@ for (const language of LANGUAGES) {
           assert.deepEqual(problems, []);
         });
 
+        test('tools and parameters', async () => {
+          const { page, watch } = session;
+          await openScreen(page, 'chat');
+          await page.getByTestId('conversation-item').filter({ hasText: 'Weekend weather check' }).click();
+          // Results given earlier are compact rows; the unanswered call offers its form.
+          await page.getByTestId('tool-form').waitFor();
+          assert.equal(await page.getByTestId('tool-result').count(), 2);
+          const problems = await everyWidth(page, watch, 'chat-tools', language, theme, async () => {
+            await page.getByTestId('tool-form').scrollIntoViewIfNeeded();
+          });
+          // The parameters panel with a function, JSON output and limits, and one wrong field.
+          problems.push(
+            ...(await everyWidth(page, watch, 'params-tools', language, theme, async () => {
+              if (!(await page.getByTestId('params-panel').isVisible())) {
+                await page.getByTestId('params-button').click();
+                await page.getByTestId('param-tools-ok').waitFor();
+                await page.getByTestId('param-json').check();
+                await page.getByTestId('param-max-tokens').fill('999999');
+                await page.getByTestId('param-stop-add').click();
+                await page.getByTestId('param-stop').fill('\\n\\nUser:');
+              }
+            })),
+          );
+          assert.equal(await page.getByTestId('params-save').isDisabled(), true, 'a wrong field blocks saving');
+          await page.keyboard.press('Escape');
+          await page.getByTestId('params-panel').waitFor({ state: 'detached' });
+          if (journeys) {
+            const form = page.getByTestId('tool-form');
+            await form.getByTestId('tool-result-input').fill('{"forecast":"sunny","high_c":28}');
+            await form.getByTestId('tool-submit').click();
+            await page.getByText('get_weather(Beijing, Sunday)').waitFor({ timeout: 15_000 });
+            assert.equal(await page.getByTestId('tool-form').count(), 0, 'the answered calls offer no form');
+            assert.equal(await page.getByTestId('tool-result').count(), 3);
+
+            // A reply cut by max tokens says so and is continued in place.
+            await page.getByTestId('new-chat').click();
+            await page.getByTestId('params-button').click();
+            await page.getByTestId('param-max-tokens').fill('6');
+            await page.getByTestId('params-save').click();
+            await page.getByTestId('composer-input').fill('Tell me something about tea');
+            await page.getByTestId('composer-input').press('Enter');
+            await page.getByTestId('length-notice').waitFor({ timeout: 15_000 });
+            problems.push(...(await everyWidth(page, watch, 'chat-length', language, theme)));
+            await page.getByTestId('length-continue').click();
+            await page.locator('[data-testid="message"][data-role="assistant"][data-status="complete"]').last().waitFor();
+          }
+          assert.deepEqual(problems, []);
+        });
+
         test('search palette', async () => {
           const { page, watch } = session;
           const problems = await everyWidth(page, watch, 'search', language, theme, async () => {
@@ -254,6 +303,27 @@ for (const language of LANGUAGES) {
             assert.match(await page.getByTestId('meeting-tingwu-code').textContent(), /TSC\.AudioFileLinkError/);
             problems.push(...(await everyWidth(page, watch, 'meetings-failed', language, theme)));
           }
+          // URL transcriptions, beside the meetings: the job a restart interrupted is followed to its end.
+          await page.getByTestId('meetings-tab-transcriptions').click();
+          await page.locator('[data-testid="transcription-view"][data-status="succeeded"] [data-testid="transcription-transcript"]').waitFor({ timeout: 15_000 });
+          problems.push(...(await everyWidth(page, watch, 'transcriptions', language, theme)));
+          if (journeys) {
+            await page.getByTestId('transcription-url').fill('https://oss.example.com/audio/product-podcast-ep13.mp3');
+            await page.getByTestId('transcription-submit').click();
+            await page.getByTestId('transcription-progress').waitFor();
+            problems.push(...(await everyWidth(page, watch, 'transcriptions-running', language, theme)));
+            await page.locator('[data-testid="transcription-view"][data-status="succeeded"]').waitFor({ timeout: 15_000 });
+            assert.match(await page.locator('[data-testid="transcription-view"] h2').textContent(), /product-podcast-ep13\.mp3/);
+            await page.getByTestId('transcription-item').filter({ hasText: 'board-call-403.wav' }).click();
+            await page.getByTestId('transcription-error').waitFor();
+            // A transcript starts a chat: the composer holds it.
+            await page.getByTestId('transcription-item').filter({ hasText: 'product-podcast-ep12.mp3' }).click();
+            await page.getByTestId('transcription-chat').click();
+            await page.waitForFunction(() => document.querySelector('[data-testid="composer-input"]')?.value.includes('Welcome back to the product podcast.'));
+            await page.getByTestId('composer-input').fill('');
+            await openScreen(page, 'meetings');
+          }
+          await page.getByTestId('meetings-tab-meetings').click();
           assert.deepEqual(problems, []);
         });
 

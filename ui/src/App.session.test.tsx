@@ -62,7 +62,7 @@ describe('boot', () => {
     // Change the stored settings, lock, and sign in again: they follow the profile in.
     await backend.handle('update_settings', {
       token: 'mock-session-1',
-      settings: { language: 'zh-CN', theme: 'dark', defaultModel: null, defaultParams: { temperature: null, enableThinking: null, enableSearch: false, systemPrompt: null }, readAloud: false, voice: null },
+      settings: { language: 'zh-CN', theme: 'dark', defaultModel: null, defaultParams: { temperature: null, enableThinking: null, enableSearch: false, systemPrompt: null, tools: [], toolChoice: null, responseFormat: 'text', seed: null, stop: [], maxTokens: null }, readAloud: false, voice: null },
     });
     fireEvent.keyDown(window, { key: 'l', ctrlKey: true });
     fireEvent.change(await screen.findByTestId('unlock-password'), { target: { value: MOCK_PASSWORD } });

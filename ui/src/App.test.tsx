@@ -162,6 +162,7 @@ const finished = (extra: Partial<Extract<StreamUpdate, { type: 'finished' }>> = 
   usage: null,
   error: null,
   costCny: null,
+  finishReason: null,
   ...extra,
 });
 
@@ -699,7 +700,7 @@ describe('App with a backend', () => {
       conversationId: null,
       prompt: 'Hello',
       model: 'qwen-plus',
-      params: { systemPrompt: 'Be brief.', temperature: null, enableThinking: null, enableSearch: false },
+      params: { systemPrompt: 'Be brief.', temperature: null, enableThinking: null, enableSearch: false, tools: [], toolChoice: null, responseFormat: 'text', seed: null, stop: [], maxTokens: null },
     });
   });
 

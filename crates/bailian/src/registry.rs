@@ -502,13 +502,15 @@ fn unknown(id: &str) -> ModelInfo {
     }
 }
 
-/// The capabilities of `model`: its family's, matched by prefix (so dated snapshots such as
-/// `qwen-plus-2025-04-28` inherit them), or safe defaults.
+/// The capabilities of `model`: its family's, matched by the longest prefix (so dated snapshots
+/// such as `qwen-plus-2025-04-28` inherit them, and `qwen3-vl-plus` is a `qwen3-vl` model, not a
+/// `qwen3-` text model, wherever the table lists them), or safe defaults.
 pub fn lookup(model: &str) -> ModelInfo {
     let id = model.trim();
     FAMILIES
         .iter()
-        .find(|f| id.starts_with(f.prefix))
+        .filter(|f| id.starts_with(f.prefix))
+        .max_by_key(|f| f.prefix.len())
         .map_or_else(
             || unknown(id),
             |f| ModelInfo {
@@ -580,6 +582,13 @@ mod tests {
             lookup("qwen-vl-max").endpoint,
             ChatEndpoint::MultimodalGeneration
         );
+        let qwen3_vl = lookup("qwen3-vl-plus");
+        assert_eq!(
+            (qwen3_vl.family, qwen3_vl.endpoint),
+            ("qwen3-vl", ChatEndpoint::MultimodalGeneration)
+        );
+        assert!(qwen3_vl.accepts(Modality::Image));
+        assert_eq!(lookup("qwen3-32b").family, "qwen3");
         assert_eq!(lookup("text-embedding-v4").kind, ModelKind::Embedding);
         assert_eq!(lookup("wan2.2-t2i-flash").kind, ModelKind::Image);
         assert_eq!(

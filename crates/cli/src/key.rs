@@ -172,9 +172,9 @@ fn execute(command: &KeyCommand) -> Result<(), DeskError> {
         KeyCommand::Status { target, json } => {
             let desk = open(target)?;
             let status = desk.api_key_status();
-            if let Some(error) = status.store_error.as_ref().filter(|_| !status.configured) {
-                report(error);
-            }
+            // Without a usable store (a wrong key-file password, no keychain) "not configured"
+            // is a guess, not an answer: print what is known, then fail so scripts notice.
+            let unknown = status.store_error.clone().filter(|_| !status.configured);
             if *json {
                 let text = serde_json::to_string_pretty(&status)
                     .map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
@@ -192,7 +192,7 @@ fn execute(command: &KeyCommand) -> Result<(), DeskError> {
             } else {
                 println!("{}: not configured", status.slot);
             }
-            Ok(())
+            unknown.map_or(Ok(()), Err)
         }
         KeyCommand::Remove { target } => {
             let desk = open(target)?;

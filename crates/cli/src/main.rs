@@ -24,8 +24,17 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum TranscriptionsAction {
+    /// Follow the transcriptions an earlier run left pending or running.
+    Resume,
+    /// Delete a stored transcription.
+    Delete { id: String },
+}
+
+#[derive(Subcommand)]
 enum Command {
-    /// Send a prompt and stream the reply to stdout.
+    /// Send a prompt and stream the reply to stdout. A reply that calls tools prints the calls
+    /// (exit 0); answer them with `tool-result`.
     Chat {
         /// Model to use (default: the conversation's, or qwen-plus).
         #[arg(long)]
@@ -43,9 +52,28 @@ enum Command {
         /// The voice to read with (with --read-aloud).
         #[arg(long, requires = "read_aloud")]
         voice: Option<String>,
+        /// Print the reply as one JSON object when it ends (ids, status, finish reason, text,
+        /// tool calls with their ids, usage) instead of streaming its text.
+        #[arg(long, conflicts_with = "read_aloud")]
+        json: bool,
+        #[command(flatten)]
+        output: tools::OutputArgs,
         /// The prompt; `-` reads it from stdin.
         #[arg(required = true, num_args = 1..)]
         prompt: Vec<String>,
+    },
+    /// Answer the tool calls of a reply and stream the model's next reply, as `chat` does.
+    ToolResult {
+        /// The reply that made the calls (its id, printed by `chat`).
+        #[arg(long, value_name = "MESSAGE_ID")]
+        message: String,
+        /// CALL_ID=CONTENT, one per call (repeatable); CONTENT `@FILE` reads the file, `@@…` is
+        /// a literal `@…`.
+        #[arg(long = "result", value_name = "CALL_ID=CONTENT", required = true)]
+        results: Vec<String>,
+        /// Print the reply as one JSON object when it ends, as `chat --json` does.
+        #[arg(long)]
+        json: bool,
     },
     /// Generate images (Wanx / Wan / qwen-image); results are kept in the local store.
     Image {
@@ -104,14 +132,22 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
     },
-    /// Transcribe a local audio file (WAV 16-bit mono, PCM, MP3, Opus, AAC, AMR), or with --url a
-    /// recording Bailian downloads itself (Paraformer file transcription).
+    /// Transcribe a local audio file (WAV 16-bit mono, PCM, MP3, Opus, AAC, AMR); with --url a
+    /// recording Bailian downloads itself (Paraformer file transcription, kept as a job); with
+    /// --live audio as it is recorded (`-`, the default, reads raw 16-bit mono PCM from stdin).
     Transcribe {
-        #[arg(required_unless_present = "url")]
+        #[arg(required_unless_present_any = ["url", "live"])]
         file: Option<std::path::PathBuf>,
         /// A public http(s):// or oss:// URL instead of a local file.
         #[arg(long, conflicts_with = "file")]
         url: Option<String>,
+        /// Real-time recognition of raw 16-bit little-endian mono PCM from FILE or stdin (`-`),
+        /// or of a WAV file: partial lines on stderr, each settled sentence on stdout as it comes.
+        #[arg(long, conflicts_with = "url")]
+        live: bool,
+        /// The sample rate of raw PCM with --live: 16000 (default) or 8000.
+        #[arg(long, default_value_t = 16_000, requires = "live")]
+        sample_rate: u32,
         /// The file-transcription model (with --url): paraformer-v2 (default), fun-asr, …
         #[arg(long, requires = "url")]
         model: Option<String>,
@@ -130,6 +166,16 @@ enum Command {
         #[arg(long, conflicts_with = "url")]
         resume: bool,
         #[arg(long)]
+        json: bool,
+    },
+    /// The stored transcriptions by URL, newest first; `resume` follows those an earlier run
+    /// left unfinished, `delete ID` removes one.
+    Transcriptions {
+        #[command(subcommand)]
+        action: Option<TranscriptionsAction>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, global = true)]
         json: bool,
     },
     /// The stored meetings, newest first; with an id, that meeting in full.
@@ -236,9 +282,11 @@ enum ConversationsCommand {
 
 mod key;
 mod ledger;
+mod live;
 mod media;
 mod profile;
 mod semantic;
+mod tools;
 
 /// An error already explained to the user on stderr.
 struct Reported;
@@ -273,6 +321,11 @@ async fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+        // Like clap's own usage errors.
+        Err(Failure::Usage(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -280,6 +333,8 @@ enum Failure {
     Desk(DeskError),
     Reported(Reported),
     Other(anyhow::Error),
+    /// A flag's value is malformed (a tools file, a `--result`): nothing was sent or stored.
+    Usage(anyhow::Error),
 }
 
 impl From<DeskError> for Failure {
@@ -347,13 +402,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             conversation,
             read_aloud: Some(out),
             voice,
+            output,
             prompt,
             ..
         } => {
+            let params = tools::chat_params(&desk, &output, conversation.as_deref()).await?;
             let request = SendRequest {
                 conversation_id: conversation,
                 prompt: read_argument_text(prompt)?,
                 model,
+                params,
                 ..SendRequest::default()
             };
             media::chat_read_aloud(&desk, request, &out, voice.as_deref()).await
@@ -361,11 +419,37 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Chat {
             model,
             conversation,
+            json,
+            output,
             prompt,
             ..
-        } => chat(&desk, model, conversation, prompt).await,
+        } => {
+            let params = tools::chat_params(&desk, &output, conversation.as_deref()).await?;
+            chat(&desk, model, conversation, params, prompt, json).await
+        }
+        Command::ToolResult {
+            message,
+            results,
+            json,
+        } => {
+            let results = tools::parse_results(&results).map_err(Failure::Usage)?;
+            let mut printer = StreamPrinter::new(json);
+            let result = desk
+                .submit_tool_results(&message, results, |update| printer.show(update))
+                .await;
+            printer.finish(result)
+        }
         Command::Meeting { url, resume, json } => media::meeting(&desk, url, resume, json).await,
         Command::Meetings { id, limit, json } => media::meetings(&desk, id, limit, json),
+        Command::Transcriptions {
+            action,
+            limit,
+            json,
+        } => match action {
+            None => media::transcriptions(&desk, limit, json),
+            Some(TranscriptionsAction::Resume) => media::resume_transcriptions(&desk, json).await,
+            Some(TranscriptionsAction::Delete { id }) => media::delete_transcription(&desk, &id),
+        },
         Command::Continue { message_id } => continue_reply(&desk, &message_id).await,
         Command::Search {
             query,
@@ -578,6 +662,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             ..
         } => media::transcribe_url(&desk, &url, model.as_deref(), languages, json).await,
         Command::Transcribe {
+            live: true,
+            file,
+            sample_rate,
+            languages,
+            json,
+            ..
+        } => live::transcribe(&desk, file, sample_rate, languages, json).await,
+        Command::Transcribe {
             file: Some(file),
             languages,
             json,
@@ -713,15 +805,18 @@ async fn chat(
     desk: &Desk,
     model: Option<String>,
     conversation: Option<String>,
+    params: Option<desk_core::ChatParams>,
     prompt: Vec<String>,
+    json: bool,
 ) -> Result<(), Failure> {
     let request = SendRequest {
         conversation_id: conversation,
         prompt: read_argument_text(prompt)?,
         model,
+        params,
         ..SendRequest::default()
     };
-    let mut printer = StreamPrinter::default();
+    let mut printer = StreamPrinter::new(json);
     let result = desk
         .send_message(request, |update| printer.show(update))
         .await;
@@ -737,16 +832,32 @@ async fn continue_reply(desk: &Desk, message_id: &str) -> Result<(), Failure> {
     printer.finish(result)
 }
 
-/// Streams a reply's text to stdout as it arrives; its thinking, search sources, tool calls and
-/// retries go to stderr, so `> answer.txt` keeps only the answer.
+/// Streams a reply's text to stdout as it arrives; its thinking, search sources and retries go
+/// to stderr, so `> answer.txt` keeps only the answer. Tool calls are the answer when a reply
+/// makes them: they go to stdout, with how to answer them on stderr. With `--json` nothing
+/// streams; one JSON object describes the reply at the end.
 #[derive(Default)]
 struct StreamPrinter {
     write_failed: Option<std::io::Error>,
     /// Reasoning is being printed on stderr and its line is still open.
     thinking: bool,
+    json: bool,
+    /// What `--json` prints, and what the tool-call hint names.
+    reply_id: Option<String>,
+    text: String,
+    calls: Vec<desk_core::ToolCall>,
+    tool_messages: Vec<String>,
+    finished: Option<serde_json::Value>,
 }
 
 impl StreamPrinter {
+    fn new(json: bool) -> Self {
+        Self {
+            json,
+            ..Self::default()
+        }
+    }
+
     /// Ends the reasoning's stderr line before anything else is printed.
     fn end_thinking(&mut self) {
         if std::mem::take(&mut self.thinking) {
@@ -791,10 +902,9 @@ impl StreamPrinter {
                 }
             }
             StreamUpdate::ToolCalls { calls } => {
-                for call in calls {
-                    eprintln!("tool call {}: {}({})", call.id, call.name, call.arguments);
-                }
+                self.calls = calls;
             }
+            StreamUpdate::Delta { text } if self.json => self.text.push_str(&text),
             StreamUpdate::Delta { text } => {
                 let mut stdout = std::io::stdout();
                 if let Err(e) = stdout
@@ -812,20 +922,79 @@ impl StreamPrinter {
                 eprintln!("retrying (attempt {attempt}) in {delay_ms} ms: {reason}");
             }
             StreamUpdate::Started {
-                conversation_id, ..
-            }
-            | StreamUpdate::Resumed {
-                conversation_id, ..
+                conversation_id,
+                assistant_message,
+                tool_messages,
+                ..
             } => {
                 tracing::debug!(%conversation_id, "reply started");
+                self.reply_id = Some(assistant_message.id.clone());
+                self.tool_messages = tool_messages
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect();
             }
-            StreamUpdate::Finished { .. } => {}
+            StreamUpdate::Resumed {
+                conversation_id,
+                assistant_message,
+            } => {
+                tracing::debug!(%conversation_id, "reply resumed");
+                self.text = assistant_message.content.clone();
+                self.reply_id = Some(assistant_message.id.clone());
+            }
+            StreamUpdate::Finished {
+                status,
+                usage,
+                error,
+                cost_cny,
+                finish_reason,
+            } => {
+                self.finished = Some(serde_json::json!({
+                    "status": status,
+                    "finishReason": finish_reason,
+                    "usage": usage,
+                    "costCny": cost_cny,
+                    "error": error.map(|e| serde_json::json!({"code": e.code, "message": e.message})),
+                }));
+            }
         }
     }
 
-    fn finish(self, result: Result<desk_core::SendOutcome, DeskError>) -> Result<(), Failure> {
+    /// The tool calls a reply ended with, on stdout, and how to answer them on stderr.
+    fn show_calls(&mut self) {
+        if self.calls.is_empty() {
+            return;
+        }
+        let mut stdout = std::io::stdout();
+        for call in &self.calls {
+            if let Err(e) = writeln!(
+                stdout,
+                "tool call {}: {}({})",
+                call.id, call.name, call.arguments
+            ) {
+                self.write_failed.get_or_insert(e);
+            }
+        }
+        let reply = self.reply_id.as_deref().unwrap_or("MESSAGE_ID");
+        let results: Vec<String> = self
+            .calls
+            .iter()
+            .map(|c| format!("--result {}=…", c.id))
+            .collect();
+        eprintln!(
+            "answer with: bailian-desk tool-result --message {reply} {}",
+            results.join(" ")
+        );
+    }
+
+    fn finish(mut self, result: Result<desk_core::SendOutcome, DeskError>) -> Result<(), Failure> {
+        if self.json {
+            return self.finish_json(result);
+        }
         // End the streamed text with a newline even when it broke off, so the error starts a line.
         let _ = writeln!(std::io::stdout());
+        self.show_calls();
         if let Some(error) = self.write_failed {
             return Err(anyhow::Error::new(error)
                 .context("writing the reply to stdout")
@@ -834,6 +1003,42 @@ impl StreamPrinter {
         match result {
             Ok(outcome) => {
                 eprintln!("conversation {}", outcome.conversation_id);
+                if let Some(budget) = &outcome.budget {
+                    eprintln!("warning: {}", ledger::describe(budget));
+                }
+                Ok(())
+            }
+            Err(error) => {
+                report(&error);
+                Err(Failure::Reported(Reported))
+            }
+        }
+    }
+
+    /// `--json`: the reply as one object on stdout (also for a reply that failed after it was
+    /// stored, with its error); a request refused before anything was stored prints nothing.
+    fn finish_json(self, result: Result<desk_core::SendOutcome, DeskError>) -> Result<(), Failure> {
+        let conversation_id = result.as_ref().ok().map(|o| o.conversation_id.clone());
+        if let Some(reply_id) = &self.reply_id {
+            let mut object = serde_json::json!({
+                "conversationId": conversation_id,
+                "messageId": reply_id,
+                "content": self.text,
+                "toolCalls": self.calls,
+                "toolMessageIds": self.tool_messages,
+            });
+            if let (Some(map), Some(serde_json::Value::Object(finished))) =
+                (object.as_object_mut(), self.finished)
+            {
+                map.extend(finished);
+            }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&object).context("writing JSON")?
+            );
+        }
+        match result {
+            Ok(outcome) => {
                 if let Some(budget) = &outcome.budget {
                     eprintln!("warning: {}", ledger::describe(budget));
                 }

@@ -1,11 +1,11 @@
-//! Meetings (Tingwu), transcription by URL and reading a reply aloud while it streams: progress
-//! on stderr, results on stdout (`--json` for scripts).
+//! Meetings (Tingwu), transcription by URL (stored jobs) and reading a reply aloud while it
+//! streams: progress on stderr, results on stdout (`--json` for scripts).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use desk_core::{Desk, Meeting, MeetingRecord, SendRequest};
+use desk_core::{Desk, Meeting, MeetingRecord, SendRequest, TranscriptionJob};
 
 use crate::{Failure, Reported, StreamPrinter, report};
 
@@ -142,7 +142,40 @@ pub fn meetings(desk: &Desk, id: Option<String>, limit: usize, json: bool) -> Re
     Ok(())
 }
 
-/// `transcribe --url URL`: a recording Bailian downloads itself.
+fn job_progress(job: &TranscriptionJob) {
+    match &job.task_id {
+        Some(task) => eprintln!(
+            "transcription {}: {} (task {task})",
+            job.id,
+            job.status.as_str()
+        ),
+        None => eprintln!("transcription {}: {}", job.id, job.status.as_str()),
+    }
+}
+
+fn print_job(job: &TranscriptionJob) {
+    println!("{} {} {}", job.id, job.status.as_str(), job.file_url);
+    if let Some(error) = job.error() {
+        println!(
+            "  failed: {} {} {}",
+            error.code.as_str(),
+            error.dashscope_code.as_deref().unwrap_or(""),
+            error.message
+        );
+    }
+    if let Some(transcript) = &job.transcript {
+        for sentence in &transcript.sentences {
+            println!("  [{}] {}", clock(millis(sentence.begin_ms)), sentence.text);
+        }
+    }
+}
+
+fn millis(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
+/// `transcribe --url URL`: a recording Bailian downloads itself, kept as a job (its id and each
+/// change on stderr). A job that failed is printed (`--json`) and its error reported.
 pub async fn transcribe_url(
     desk: &Desk,
     url: &str,
@@ -151,22 +184,66 @@ pub async fn transcribe_url(
     json: bool,
 ) -> Result<(), Failure> {
     eprintln!("transcribing {url}…");
-    let mut last = None;
-    let transcript = desk
-        .transcribe_url_with(url, model, languages, |status| {
-            if last != Some(status) {
-                eprintln!("  task {}", status.as_str());
-                last = Some(status);
-            }
-        })
+    let job = desk
+        .transcribe_url_with(url, model, languages, job_progress)
         .await?;
     if json {
-        return print_json(&transcript);
+        print_json(&job)?;
     }
-    for sentence in &transcript.sentences {
-        eprintln!("  [{:>6} ms] {}", sentence.begin_ms, sentence.text);
+    if let Some(error) = job.error() {
+        report(&error);
+        return Err(Failure::Reported(Reported));
     }
-    println!("{}", transcript.text);
+    if !json && let Some(transcript) = &job.transcript {
+        for sentence in &transcript.sentences {
+            eprintln!("  [{:>6} ms] {}", sentence.begin_ms, sentence.text);
+        }
+        println!("{}", transcript.text);
+    }
+    Ok(())
+}
+
+/// `transcriptions`: the stored jobs, newest first.
+pub fn transcriptions(desk: &Desk, limit: usize, json: bool) -> Result<(), Failure> {
+    let jobs = desk.list_transcriptions(limit)?;
+    if json {
+        return print_json(&jobs);
+    }
+    for job in jobs {
+        let detail: String = match (&job.transcript, job.error()) {
+            (Some(transcript), _) => transcript.text.chars().take(60).collect(),
+            (None, Some(error)) => format!("[{}] {}", error.code.as_str(), error.message),
+            (None, None) => String::new(),
+        };
+        println!(
+            "{}  {:<9} {}  {detail}",
+            job.id,
+            job.status.as_str(),
+            job.file_url
+        );
+    }
+    Ok(())
+}
+
+/// `transcriptions resume`: follows the jobs an earlier run left unfinished.
+pub async fn resume_transcriptions(desk: &Desk, json: bool) -> Result<(), Failure> {
+    let jobs = desk.resume_transcriptions(job_progress).await?;
+    if json {
+        return print_json(&jobs);
+    }
+    if jobs.is_empty() {
+        eprintln!("no unfinished transcriptions");
+    }
+    for job in &jobs {
+        print_job(job);
+    }
+    Ok(())
+}
+
+/// `transcriptions delete ID`.
+pub fn delete_transcription(desk: &Desk, id: &str) -> Result<(), Failure> {
+    desk.delete_transcription(id)?;
+    eprintln!("transcription {id} deleted");
     Ok(())
 }
 

@@ -146,6 +146,7 @@ async fn key_set_status_remove_from_stdin_with_stray_whitespace() {
         .env_remove("DASHSCOPE_API_KEY")
         .output()
         .expect("run");
+    assert!(!out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("key_file_locked") || text(&out).contains("wrong password"),
         "{}",

@@ -178,7 +178,10 @@ async fn transcribe_by_url_and_speak_with_qwen_tts() {
             None,
         )
         .await;
-    let transcript = json(&out);
+    // The stored job, its transcript inside; its id and states on stderr.
+    let job = json(&out);
+    assert_eq!(job["status"], "succeeded");
+    let transcript = &job["transcript"];
     assert_eq!(transcript["model"], "paraformer-v2");
     assert_eq!(transcript["durationSeconds"], 3);
     assert!(
@@ -187,7 +190,12 @@ async fn transcribe_by_url_and_speak_with_qwen_tts() {
             .is_some_and(|t| t.ends_with("from the emulator.")),
         "{transcript}"
     );
-    assert!(stderr(&out).contains("task SUCCEEDED"), "{}", stderr(&out));
+    let id = job["id"].as_str().expect("id");
+    assert!(
+        stderr(&out).contains(&format!("transcription {id}: succeeded")),
+        "{}",
+        stderr(&out)
+    );
     // A local path is not a URL: refused, nothing sent.
     emulator.clear_requests();
     let out = env

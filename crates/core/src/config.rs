@@ -25,6 +25,8 @@ pub const ENV_TINGWU_APP_ID: &str = "BAILIAN_TINGWU_APP_ID";
 
 pub const DEFAULT_MODEL: &str = "qwen-plus";
 const DATABASE_FILE: &str = "desk.sqlite3";
+/// How long a live recognition session may go without audio before it is closed.
+pub const DEFAULT_LIVE_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Debug, Clone)]
 pub struct DeskConfig {
@@ -51,6 +53,9 @@ pub struct DeskConfig {
     pub key_profile: Option<String>,
     /// The Tingwu app meetings are created in; meetings are refused without one.
     pub tingwu_app_id: Option<String>,
+    /// A live recognition session that receives no audio for this long is closed, so a window
+    /// that went away does not keep a socket open.
+    pub live_idle_timeout: std::time::Duration,
 }
 
 /// Which credential store [`crate::Desk`] opens. The key file is never chosen implicitly.
@@ -110,6 +115,7 @@ impl DeskConfig {
             key_slot,
             key_profile: None,
             tingwu_app_id: var(ENV_TINGWU_APP_ID).map(|id| id.trim().to_owned()),
+            live_idle_timeout: DEFAULT_LIVE_IDLE_TIMEOUT,
         })
     }
 
@@ -128,6 +134,7 @@ impl DeskConfig {
             key_slot: Region::CnBeijing.id().to_owned(),
             key_profile: None,
             tingwu_app_id: None,
+            live_idle_timeout: DEFAULT_LIVE_IDLE_TIMEOUT,
         }
     }
 

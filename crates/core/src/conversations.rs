@@ -70,14 +70,21 @@ impl Desk {
     }
 
     /// Changes the conversation's title, pin, folder, archive flag or parameters; absent fields
-    /// stay. Returns the conversation as stored.
+    /// stay. Returns the conversation as stored. Parameters are checked against the
+    /// conversation's model too (tools, token limit, thinking), so a refusal comes now rather
+    /// than at the next prompt; each send checks again against the model it uses.
     pub fn update_conversation(
         &self,
         id: &str,
         patch: ConversationPatch,
     ) -> Result<Conversation, DeskError> {
         let patch = checked(patch)?;
-        let conversation = self.store().update_conversation(id, &patch)?;
+        let store = self.store();
+        if let Some(params) = &patch.params {
+            let model = store.conversation(id)?.model;
+            crate::settings::checked_for_model(params, &model)?;
+        }
+        let conversation = store.update_conversation(id, &patch)?;
         tracing::info!(conversation = %id, "conversation updated");
         Ok(conversation)
     }

@@ -74,7 +74,9 @@ pub(crate) struct Connection {
 #[derive(Debug)]
 pub struct Desk {
     config: DeskConfig,
-    store: Mutex<Store>,
+    /// Shared with the tasks that outlive a call (live recognition records its ledger row when the
+    /// session ends, not when a command returns).
+    store: Arc<Mutex<Store>>,
     backend: RwLock<Backend>,
     /// Paces every request of this app per model; Bailian's limits are per account.
     limiter: Arc<RateLimiter>,
@@ -83,6 +85,8 @@ pub struct Desk {
     in_flight: Mutex<HashMap<String, Arc<Notify>>>,
     /// The credential store for keys set in the app (`keys`).
     keys: crate::keys::Keys,
+    /// Live recognition sessions and the transcription jobs being followed (`live`, `transcriptions`).
+    speech: crate::live::SpeechState,
 }
 
 fn client_config(
@@ -143,12 +147,13 @@ impl Desk {
         tracing::info!(home = %config.home.display(), mode = ?backend.mode, "desk opened");
         Ok(Self {
             config,
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
             backend: RwLock::new(backend),
             limiter,
             in_flight: Mutex::new(HashMap::new()),
             keys,
             backup_problem,
+            speech: crate::live::SpeechState::default(),
         })
     }
 
@@ -186,6 +191,15 @@ impl Desk {
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         lock(&self.store)
+    }
+
+    /// The store for a task that outlives the call which started it.
+    pub(crate) fn shared_store(&self) -> Arc<Mutex<Store>> {
+        Arc::clone(&self.store)
+    }
+
+    pub(crate) fn speech_state(&self) -> &crate::live::SpeechState {
+        &self.speech
     }
 
     pub fn status(&self) -> AppStatus {

@@ -147,6 +147,7 @@ impl Desk {
                     desk_store::MessageRole::System => "System",
                     desk_store::MessageRole::User => "You",
                     desk_store::MessageRole::Assistant => "Assistant",
+                    desk_store::MessageRole::Tool => "Tool",
                 };
                 let mut meta = vec![store.local_time_text(m.created_at)?];
                 if let Some(model) = &m.model {
@@ -161,10 +162,22 @@ impl Desk {
                 if let Some(error) = &m.error {
                     meta.push(format!("error: {}", error.code));
                 }
+                if let Some(call) = &m.tool_call_id {
+                    meta.push(format!("answers {call}"));
+                }
                 out.push_str(&format!("## {who}\n\n*{}*\n\n", meta.join(" · ")));
                 if !m.content.is_empty() {
                     out.push_str(m.content.trim_end());
                     out.push_str("\n\n");
+                }
+                for call in &m.tool_calls {
+                    out.push_str(&format!(
+                        "- calls `{}` ({}) with `{}`\n",
+                        call.name, call.id, call.arguments
+                    ));
+                }
+                if !m.tool_calls.is_empty() {
+                    out.push('\n');
                 }
             }
         }

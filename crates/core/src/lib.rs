@@ -13,6 +13,7 @@ mod error;
 pub mod export;
 pub mod images;
 pub mod keys;
+pub mod live;
 pub mod logging;
 pub mod meetings;
 pub mod read_aloud;
@@ -20,6 +21,7 @@ pub mod semantic;
 mod send;
 pub mod settings;
 pub mod speech;
+pub mod transcriptions;
 pub mod usage;
 mod views;
 
@@ -32,6 +34,7 @@ pub use config::{
 pub use config::{ENV_KEY_FILE, ENV_KEY_FILE_PASSWORD, ENV_VAULT, VaultSetting};
 pub use desk::{AppMode, AppStatus, ConversationView, Desk};
 pub use desk_accounts::{PasswordPolicy, Profile, Role, SessionGrant};
+pub use desk_store::TranscriptionStatus;
 pub use desk_store::{ImageInput, SemanticHit};
 pub use desk_store::{Meeting, MeetingAction, MeetingChapter, MeetingRecord, MeetingSentence};
 pub use device::{Device, DeviceStatus};
@@ -40,11 +43,13 @@ pub use endpoint::EndpointChoice;
 pub use error::{DeskError, ErrorCode};
 pub use images::{ImageJob, ImageTaskView};
 pub use keys::{ApiKeyStatus, KeySource};
+pub use live::{LiveTranscriptEvent, LiveTranscription};
 pub use read_aloud::{READ_ALOUD_PCM_SAMPLE_RATE, ReadAloudOutcome, TextChunks, TextFeed};
 pub use semantic::{IndexReport, IndexStatus, SemanticConfig};
 pub use send::{MAX_ATTACHMENT_BYTES, NewAttachment, SendOutcome, SendRequest, StreamUpdate};
 pub use settings::{Settings, Theme, UiLanguage};
 pub use speech::{Sentence, SpeechSummary, Transcript};
+pub use transcriptions::TranscriptionJob;
 pub use views::{BinaryData, ConnectionCheck, ModelView, ThinkingSupport};
 
 pub use backups::RestoreReport;
@@ -56,6 +61,7 @@ pub use desk_store::{
     Conversation, HIGHLIGHT_END, HIGHLIGHT_START, Message, MessageError, MessageRole,
     MessageStatus, SearchHit, Usage,
 };
+pub use desk_store::{FinishReason, ResponseFormat, ToolChoice, ToolDefinition, ToolResult};
 pub use desk_store::{ImportCounts, UsageGroup, UsageKind, UsageRecord, UsageStatus, UsageTotal};
 pub use export::{
     EXPORT_FORMAT, EXPORT_VERSION, ExportDocument, ExportedConversation, ImportReport,

@@ -14,10 +14,11 @@ use bailian::{
 };
 use base64::Engine as _;
 use desk_store::{
-    AttachmentData, ChatParams, Message, MessageRole, MessageStatus, NewMessage, ReplyEnding,
-    SearchSource, Store, ToolCall, Usage,
+    AttachmentData, ChatParams, FinishReason, Message, MessageRole, MessageStatus, NewMessage,
+    ReplyEnding, ResponseFormat, SearchSource, Store, ToolCall, ToolChoice, ToolResult, Usage,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::desk::Desk;
 use crate::error::{DeskError, ErrorCode};
@@ -82,6 +83,10 @@ pub enum StreamUpdate {
         conversation_id: String,
         user_message: Option<Box<Message>>,
         assistant_message: Box<Message>,
+        /// [`Desk::submit_tool_results`] only: the stored `tool` messages, in order, between the
+        /// reply that made the calls and this one. Absent for every other command.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tool_messages: Option<Vec<Message>>,
     },
     /// A cut reply is being continued in place; deltas append to its text.
     Resumed {
@@ -108,6 +113,9 @@ pub enum StreamUpdate {
         error: Option<DeskError>,
         /// What the reply cost in CNY, when the model has a price (never for the demo).
         cost_cny: Option<f64>,
+        /// Why the model stopped, for a complete reply that the API told (`length`: cut by the
+        /// token limit, and can be continued).
+        finish_reason: Option<FinishReason>,
     },
 }
 
@@ -215,22 +223,45 @@ fn build_request(
     {
         messages.push(ChatMessage::new(Role::System, system));
     }
-    for message in path {
+    for (index, message) in path.iter().enumerate() {
         // What was said, including the text kept from interrupted replies, without failed
         // placeholders or the reply being written.
         let said = matches!(
             message.status,
             MessageStatus::Complete | MessageStatus::Partial
         );
-        if !said || (message.content.trim().is_empty() && message.attachments.is_empty()) {
+        // A reply's calls go with it only when the results follow it on the path: the API
+        // refuses calls left unanswered (a prompt sent instead of results), so then the reply
+        // is sent as the text it had, if any.
+        let answered_calls = message.role == MessageRole::Assistant
+            && !message.tool_calls.is_empty()
+            && path
+                .get(index + 1)
+                .is_some_and(|next| next.role == MessageRole::Tool);
+        let has_content = !message.content.trim().is_empty() || !message.attachments.is_empty();
+        // A tool result is sent even when empty: it answers a call the API expects answered.
+        if !said || !(has_content || answered_calls || message.role == MessageRole::Tool) {
             continue;
         }
         let role = match message.role {
             MessageRole::System => Role::System,
             MessageRole::User => Role::User,
             MessageRole::Assistant => Role::Assistant,
+            MessageRole::Tool => Role::Tool,
         };
         let mut turn = ChatMessage::new(role, message.content.clone());
+        if answered_calls {
+            turn.tool_calls = message
+                .tool_calls
+                .iter()
+                .map(|call| bailian::ToolCall {
+                    id: call.id.clone(),
+                    name: call.name.clone(),
+                    arguments: call.arguments.clone(),
+                })
+                .collect();
+        }
+        turn.tool_call_id = message.tool_call_id.clone();
         if !message.attachments.is_empty() {
             if sees_images {
                 for attachment in &message.attachments {
@@ -258,6 +289,36 @@ fn build_request(
             tracing::info!(model = %info.id, "search is on for the conversation but the model cannot search");
         }
     }
+    if !params.tools.is_empty() {
+        p.tools = params
+            .tools
+            .iter()
+            .map(|tool| {
+                let mut function = json!({ "name": tool.name, "parameters": tool.parameters });
+                if !tool.description.is_empty() {
+                    function["description"] = json!(tool.description);
+                }
+                json!({ "type": "function", "function": function })
+            })
+            .collect();
+        p.tool_choice = params.tool_choice.as_ref().map(|choice| match choice {
+            ToolChoice::Auto => json!("auto"),
+            ToolChoice::None => json!("none"),
+            ToolChoice::Function(name) => {
+                json!({ "type": "function", "function": { "name": name } })
+            }
+        });
+        // The desk answers any number of calls at once (`submit_tool_results` takes them all),
+        // so the model may ask for several; the API's default is one.
+        if params.tool_choice != Some(ToolChoice::None) {
+            p.parallel_tool_calls = Some(true);
+        }
+    }
+    p.json_output = params.response_format == ResponseFormat::JsonObject;
+    // Checked when the parameters were set (`settings::checked_params`): in range for u32.
+    p.seed = params.seed.and_then(|seed| u32::try_from(seed).ok());
+    p.stop = params.stop.clone();
+    p.max_tokens = params.max_tokens.and_then(|max| u32::try_from(max).ok());
     Ok(request)
 }
 
@@ -437,6 +498,54 @@ fn writable(conversation: &desk_store::Conversation) -> Result<(), DeskError> {
     Ok(())
 }
 
+/// `results` in the order of `calls`, one for each: a result for a call the reply did not make,
+/// two for one call, or a call left without one is refused, naming the ids.
+fn matched_results(
+    calls: &[ToolCall],
+    results: Vec<ToolResult>,
+) -> Result<Vec<ToolResult>, DeskError> {
+    let mut by_id = std::collections::HashMap::new();
+    for result in results {
+        if !calls.iter().any(|call| call.id == result.tool_call_id) {
+            let asked: Vec<&str> = calls.iter().map(|call| call.id.as_str()).collect();
+            return Err(bad_request(format!(
+                "the reply made no tool call {:?}; it asked for {}",
+                result.tool_call_id,
+                asked.join(", ")
+            )));
+        }
+        if by_id
+            .insert(result.tool_call_id.clone(), result.content)
+            .is_some()
+        {
+            return Err(bad_request(format!(
+                "tool call {:?} has more than one result",
+                result.tool_call_id
+            )));
+        }
+    }
+    let missing: Vec<&str> = calls
+        .iter()
+        .filter(|call| !by_id.contains_key(&call.id))
+        .map(|call| call.id.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(bad_request(format!(
+            "every tool call needs a result; none for {}",
+            missing.join(", ")
+        )));
+    }
+    Ok(calls
+        .iter()
+        .filter_map(|call| {
+            by_id.remove(&call.id).map(|content| ToolResult {
+                tool_call_id: call.id.clone(),
+                content,
+            })
+        })
+        .collect())
+}
+
 fn assistant_placeholder(model: &str, demo: bool) -> NewMessage {
     NewMessage {
         role: MessageRole::Assistant,
@@ -445,6 +554,7 @@ fn assistant_placeholder(model: &str, demo: bool) -> NewMessage {
         model: Some(model.to_owned()),
         demo,
         attachments: Vec::new(),
+        tool_call_id: None,
     }
 }
 
@@ -534,14 +644,49 @@ impl Desk {
             if !attachments.is_empty() && !info.accepts(Modality::Image) {
                 return Err(refuse_images(&model));
             }
-            let conversation = match existing {
-                Some(conversation) => conversation,
-                None => {
-                    let params = new_params
+            let new_conversation_params = match &existing {
+                Some(_) => None,
+                None => Some(
+                    new_params
                         .or_else(|| settings.map(|s| s.default_params))
-                        .unwrap_or_default();
-                    store.create_conversation_with(&title_from(prompt), &model, &params)?
+                        .unwrap_or_default(),
+                ),
+            };
+            // The parameters this prompt goes out under, checked against the model answering
+            // (and, for JSON output, against what is sent) before anything is stored.
+            let params = match (&existing, &new_conversation_params) {
+                (Some(conversation), _) => &conversation.params,
+                (None, Some(params)) => params,
+                (None, None) => {
+                    return Err(DeskError::new(ErrorCode::Internal, "no parameters"));
                 }
+            };
+            crate::settings::checked_for_model(params, &model)?;
+            if params.response_format == ResponseFormat::JsonObject {
+                let parent = match (&existing, &request.parent_id, &request.edit_of) {
+                    (None, _, _) => None,
+                    (Some(_), Some(parent), _) => Some(parent.clone()),
+                    (Some(_), None, Some(edited)) => store.message(edited)?.parent_id,
+                    (Some(conversation), None, None) => store.newest_message(&conversation.id)?,
+                };
+                let path = match parent {
+                    Some(parent) => store.path_to(&parent)?,
+                    None => Vec::new(),
+                };
+                crate::settings::checked_json_mention(
+                    params,
+                    path.iter()
+                        .map(|m| m.content.as_str())
+                        .chain(std::iter::once(prompt)),
+                )?;
+            }
+            let conversation = match (existing, new_conversation_params) {
+                (Some(conversation), _) => conversation,
+                (None, params) => store.create_conversation_with(
+                    &title_from(prompt),
+                    &model,
+                    &params.unwrap_or_default(),
+                )?,
             };
             let turn = [
                 NewMessage {
@@ -551,6 +696,7 @@ impl Desk {
                     model: None,
                     demo: false,
                     attachments,
+                    tool_call_id: None,
                 },
                 assistant_placeholder(&model, connection.demo),
             ];
@@ -579,6 +725,7 @@ impl Desk {
             conversation_id: conversation_id.clone(),
             user_message: Some(Box::new(user_message)),
             assistant_message: Box::new(assistant_message),
+            tool_messages: None,
         });
         self.stream_reply(
             Reply {
@@ -625,6 +772,14 @@ impl Desk {
                 .model
                 .clone()
                 .unwrap_or_else(|| conversation.model.clone());
+            crate::settings::checked_for_model(&conversation.params, &model)?;
+            if conversation.params.response_format == ResponseFormat::JsonObject {
+                let path = store.path_to(&prompt_id)?;
+                crate::settings::checked_json_mention(
+                    &conversation.params,
+                    path.iter().map(|m| m.content.as_str()),
+                )?;
+            }
             let info = bailian::lookup(&model);
             let mut inserted = store.insert_messages_after(
                 &conversation.id,
@@ -643,6 +798,7 @@ impl Desk {
             conversation_id: conversation_id.clone(),
             user_message: None,
             assistant_message: Box::new(assistant_message),
+            tool_messages: None,
         });
         self.stream_reply(
             Reply {
@@ -676,10 +832,12 @@ impl Desk {
         let (reply, mut chat_request) = {
             let store = self.store();
             let reply = store.message(assistant_message_id)?;
-            if reply.role != MessageRole::Assistant
-                || reply.status != MessageStatus::Partial
-                || reply.content.is_empty()
-            {
+            // Cut off: by a failure or a stop (partial), or by its token limit (complete, with
+            // the finish reason `length`).
+            let cut = reply.status == MessageStatus::Partial
+                || (reply.status == MessageStatus::Complete
+                    && reply.finish_reason == Some(FinishReason::Length));
+            if reply.role != MessageRole::Assistant || !cut || reply.content.is_empty() {
                 return Err(bad_request(
                     "only a reply that was cut off, with some text, can be continued; regenerate it instead",
                 ));
@@ -699,9 +857,12 @@ impl Desk {
                 Some(prompt) => store.path_to(prompt)?,
                 None => Vec::new(),
             };
+            // Nor does it offer tools: it writes on the text it has, not a call.
             let params = ChatParams {
                 enable_search: false,
                 enable_thinking: Some(false),
+                tools: Vec::new(),
+                tool_choice: None,
                 ..conversation.params.clone()
             };
             let chat_request = build_request(&store, &bailian::lookup(&model), &params, &path)?;
@@ -739,6 +900,100 @@ impl Desk {
         .await
     }
 
+    /// Answers the tool calls of the reply `assistant_message_id` and streams the model's next
+    /// reply. Every call needs exactly one result (a missing, unknown or repeated call id is
+    /// refused with `bad_request` and nothing is stored). The results are stored as `tool`
+    /// messages chained below the reply in the order of its calls, the next reply below the last
+    /// of them; `Started` carries them as `tool_messages`. Answering the same reply again makes a
+    /// sibling branch. The conversation's parameters apply (its tools too, so the model may call
+    /// again), and the stream is recorded as [`Desk::send_message`]'s is.
+    pub async fn submit_tool_results(
+        &self,
+        assistant_message_id: &str,
+        results: Vec<ToolResult>,
+        mut on_update: impl FnMut(StreamUpdate) + Send,
+    ) -> Result<SendOutcome, DeskError> {
+        let connection = self.connection()?;
+        self.check_budget(connection.demo)?;
+        let (conversation_id, model, call, tool_messages, assistant_message) = {
+            let mut store = self.store();
+            let asked = store.message(assistant_message_id)?;
+            if asked.role != MessageRole::Assistant
+                || asked.status != MessageStatus::Complete
+                || asked.tool_calls.is_empty()
+            {
+                return Err(bad_request(format!(
+                    "message {assistant_message_id} asked for no tool calls; only a reply that called tools takes their results"
+                )));
+            }
+            let answers = matched_results(&asked.tool_calls, results)?;
+            let conversation = store.conversation(&asked.conversation_id)?;
+            writable(&conversation)?;
+            let model = asked
+                .model
+                .clone()
+                .unwrap_or_else(|| conversation.model.clone());
+            crate::assistants::checked_model(&model)?;
+            crate::settings::checked_for_model(&conversation.params, &model)?;
+            if conversation.params.response_format == ResponseFormat::JsonObject {
+                let path = store.path_to(&asked.id)?;
+                crate::settings::checked_json_mention(
+                    &conversation.params,
+                    path.iter()
+                        .map(|m| m.content.as_str())
+                        .chain(answers.iter().map(|a| a.content.as_str())),
+                )?;
+            }
+            let info = bailian::lookup(&model);
+            let mut chain: Vec<NewMessage> = answers
+                .into_iter()
+                .map(|answer| NewMessage {
+                    role: MessageRole::Tool,
+                    content: answer.content,
+                    status: MessageStatus::Complete,
+                    model: None,
+                    demo: false,
+                    attachments: Vec::new(),
+                    tool_call_id: Some(answer.tool_call_id),
+                })
+                .collect();
+            chain.push(assistant_placeholder(&model, connection.demo));
+            let mut inserted =
+                store.insert_messages_after(&conversation.id, Some(&asked.id), &chain)?;
+            let assistant = inserted
+                .pop()
+                .ok_or_else(|| DeskError::new(ErrorCode::Internal, "reply placeholder missing"))?;
+            let last_result = inserted
+                .last()
+                .map(|m| m.id.clone())
+                .ok_or_else(|| DeskError::new(ErrorCode::Internal, "tool results missing"))?;
+            let call = request_for(&store, &info, &conversation, &last_result, &assistant.id)?;
+            (conversation.id, model, call, inserted, assistant)
+        };
+        let reply_id = assistant_message.id.clone();
+        tracing::info!(conversation = %conversation_id, answers = %assistant_message_id, results = tool_messages.len(), reply = %reply_id, %model, "sending tool results");
+        on_update(StreamUpdate::Started {
+            conversation_id: conversation_id.clone(),
+            user_message: None,
+            assistant_message: Box::new(assistant_message),
+            tool_messages: Some(tool_messages),
+        });
+        self.stream_reply(
+            Reply {
+                connection,
+                conversation_id,
+                reply_id,
+                model,
+                call,
+                text: String::new(),
+                reasoning: String::new(),
+                search_sources: Vec::new(),
+            },
+            on_update,
+        )
+        .await
+    }
+
     /// Streams `reply.request` into the stored message `reply.reply_id`, which already holds
     /// `reply.text`; records how it ended.
     async fn stream_reply(
@@ -765,6 +1020,8 @@ impl Desk {
         let mut tools = ToolCallAssembler::default();
         let mut usage = None;
         let mut request_id = None;
+        // The last finish reason the stream gave (only the last event carries one).
+        let mut finish_reason: Option<String> = None;
         // An app's session, kept for the conversation's next prompt as soon as it is known.
         let mut app = match &call {
             Call::App(request) => Some(crate::assistants::AppStream::new(request)),
@@ -827,6 +1084,9 @@ impl Desk {
                             Some(Ok(chunk)) => {
                                 usage = chunk.usage.map(to_store_usage).or(usage);
                                 request_id = chunk.request_id.or(request_id);
+                                if chunk.finish_reason.is_some() {
+                                    finish_reason = chunk.finish_reason;
+                                }
                                 let mut changed = false;
                                 let mut save_now = false;
                                 if let Some(info) = &chunk.search_info {
@@ -906,7 +1166,8 @@ impl Desk {
         };
         self.unregister_stream(&reply_id);
 
-        let tool_calls: Vec<ToolCall> = tools
+        let complete = ending.status == MessageStatus::Complete;
+        let assembled: Vec<ToolCall> = tools
             .finish()
             .into_iter()
             .map(|call| ToolCall {
@@ -915,6 +1176,24 @@ impl Desk {
                 arguments: call.arguments,
             })
             .collect();
+        // Calls whose stream was cut are not kept: their arguments may be cut too, and a call
+        // stored would invite results for a request the model never finished.
+        let tool_calls = if complete {
+            assembled
+        } else {
+            if !assembled.is_empty() {
+                tracing::warn!(reply = %reply_id, calls = assembled.len(), "tool calls cut mid-stream are dropped");
+            }
+            Vec::new()
+        };
+        // Only a reply that ended as the model meant has a reason; an unknown one is not kept.
+        let finish_reason = finish_reason.filter(|_| complete).and_then(|reason| {
+            let parsed = FinishReason::parse(&reason);
+            if parsed.is_none() {
+                tracing::info!(reply = %reply_id, %reason, "finish reason not recorded");
+            }
+            parsed
+        });
         if !tool_calls.is_empty() {
             on_update(StreamUpdate::ToolCalls {
                 calls: tool_calls.clone(),
@@ -935,6 +1214,7 @@ impl Desk {
                 search_sources: sources,
                 tool_calls,
                 cost_cny,
+                finish_reason,
             },
         )?;
         self.record_usage(chat_usage(
@@ -958,6 +1238,7 @@ impl Desk {
             usage,
             error: ending.error.clone(),
             cost_cny,
+            finish_reason,
         });
         let outcome = SendOutcome {
             conversation_id,
@@ -1061,6 +1342,7 @@ mod tests {
                             mime: "image/png".into(),
                             bytes: b"no longer an image".to_vec(),
                         }],
+                        tool_call_id: None,
                     },
                     assistant_placeholder("qwen-vl-plus", false),
                 ],

@@ -1,5 +1,6 @@
-//! Speech use cases: reading text aloud (CosyVoice) and transcribing a local audio file
-//! (real-time recognition fed from the file, so no upload to a public URL is needed).
+//! Speech use cases: reading text aloud (CosyVoice, Qwen-TTS) and transcribing a local audio file
+//! (real-time recognition fed from the file through [`crate::live`], so no upload to a public URL
+//! is needed). Recordings at a URL are durable jobs in [`crate::transcriptions`].
 
 use std::path::Path;
 
@@ -165,6 +166,16 @@ fn audio_input(
     })
 }
 
+/// The 16-bit mono PCM inside a WAV file and its sample rate: what live recognition of a recorded
+/// file pushes.
+pub fn wav_pcm(path: &Path, bytes: Vec<u8>) -> Result<(u32, Vec<u8>), DeskError> {
+    if !(bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WAVE")) {
+        return Err(unsupported(format!("{} is not a WAV file", path.display())));
+    }
+    let input = audio_input(path, bytes, 16_000)?;
+    Ok((input.sample_rate, input.data))
+}
+
 impl Desk {
     /// Reads `text` aloud, handing audio to `on_audio` as it arrives. Recorded in the usage
     /// ledger (billed characters).
@@ -256,27 +267,65 @@ impl Desk {
         })
     }
 
-    /// Transcribes a local audio file, reporting each final sentence as it is recognised.
+    /// Transcribes a local audio file, reporting each final sentence as it is recognised: the
+    /// file is pushed into a live recognition session ([`crate::live`]) at the network's pace.
     /// Recorded in the usage ledger (seconds of audio).
     pub async fn transcribe_file(
         &self,
         path: &Path,
         language_hints: Vec<String>,
-        on_sentence: impl FnMut(&Sentence) + Send,
+        mut on_sentence: impl FnMut(&Sentence) + Send,
     ) -> Result<Transcript, DeskError> {
-        let started = std::time::Instant::now();
-        let result = self
-            .transcribe_unrecorded(path, language_hints, on_sentence)
-            .await;
-        let units = result.as_ref().map(|t| t.duration_seconds);
-        self.record_call(
-            desk_store::UsageKind::SpeechRecognition,
-            DEFAULT_ASR_MODEL,
-            "seconds",
-            started,
-            units,
-        );
-        result
+        let bytes = tokio::fs::read(path).await.map_err(|e| {
+            DeskError::new(
+                ErrorCode::BadRequest,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        let input = audio_input(path, bytes, 16_000)?;
+        if input.data.is_empty() {
+            return Err(unsupported(format!("{} contains no audio", path.display())));
+        }
+        if input.seconds.is_some_and(|s| s > MAX_TRANSCRIPTION_SECONDS) {
+            return Err(unsupported(format!(
+                "{} is longer than {} hours; split it first",
+                path.display(),
+                MAX_TRANSCRIPTION_SECONDS / 3600
+            )));
+        }
+        let request = AsrRequest {
+            model: DEFAULT_ASR_MODEL.into(),
+            format: input.format.clone(),
+            sample_rate: input.sample_rate,
+            language_hints,
+        };
+        // The session's task reports through a channel drained here, so `on_sentence` may borrow.
+        let (events, mut heard) = tokio::sync::mpsc::unbounded_channel();
+        let session = self
+            .open_recognition(
+                request,
+                Box::new(move |event| drop(events.send(event))),
+                None,
+            )
+            .await?;
+        let feed = async move {
+            for frame in input.data.chunks(ASR_FRAME_BYTES) {
+                // A refused piece means the session ended; `finish` says why.
+                if session.push_wait(frame).await.is_err() {
+                    break;
+                }
+            }
+            session.finish().await
+        };
+        let drain = async {
+            while let Some(event) = heard.recv().await {
+                if let crate::live::LiveTranscriptEvent::Sentence { sentence } = event {
+                    on_sentence(&sentence);
+                }
+            }
+        };
+        let (transcript, ()) = tokio::join!(feed, drain);
+        transcript
     }
 
     async fn speak_unrecorded(
@@ -327,225 +376,6 @@ impl Desk {
             ErrorCode::StreamInterrupted,
             "the speech stream ended early",
         ))
-    }
-
-    async fn transcribe_unrecorded(
-        &self,
-        path: &Path,
-        language_hints: Vec<String>,
-        mut on_sentence: impl FnMut(&Sentence) + Send,
-    ) -> Result<Transcript, DeskError> {
-        let bytes = tokio::fs::read(path).await.map_err(|e| {
-            DeskError::new(
-                ErrorCode::BadRequest,
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })?;
-        let input = audio_input(path, bytes, 16_000)?;
-        if input.data.is_empty() {
-            return Err(unsupported(format!("{} contains no audio", path.display())));
-        }
-        if input.seconds.is_some_and(|s| s > MAX_TRANSCRIPTION_SECONDS) {
-            return Err(unsupported(format!(
-                "{} is longer than {} hours; split it first",
-                path.display(),
-                MAX_TRANSCRIPTION_SECONDS / 3600
-            )));
-        }
-        let connection = self.connection()?;
-        self.check_budget(connection.demo)?;
-        let request = AsrRequest {
-            model: DEFAULT_ASR_MODEL.into(),
-            format: input.format.clone(),
-            sample_rate: input.sample_rate,
-            language_hints,
-        };
-        let (mut writer, mut reader) = connection.client.start_recognition(&request).await?;
-        // Send and receive at once: a long file's results arrive while it is still being sent.
-        let send = async {
-            for frame in input.data.chunks(ASR_FRAME_BYTES) {
-                writer.send_audio(frame).await?;
-            }
-            writer.finish().await
-        };
-        let receive = async {
-            let mut sentences = Vec::new();
-            while let Some(event) = reader.next().await {
-                match event? {
-                    SpeechEvent::Sentence {
-                        text,
-                        begin_ms,
-                        end_ms,
-                        is_final: true,
-                    } => {
-                        let sentence = Sentence {
-                            text,
-                            begin_ms,
-                            end_ms,
-                        };
-                        on_sentence(&sentence);
-                        sentences.push(sentence);
-                    }
-                    SpeechEvent::Finished { usage } => {
-                        return Ok((
-                            sentences,
-                            usage.get("duration").and_then(serde_json::Value::as_u64),
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-            Err(bailian::Error::StreamInterrupted {
-                events_received: 0,
-                reason: "recognition ended early".into(),
-            })
-        };
-        let (sent, received) = tokio::join!(send, receive);
-        let (sentences, duration_seconds) = received?;
-        sent?;
-        Ok(Transcript {
-            model: request.model,
-            text: sentences
-                .iter()
-                .map(|s| s.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-            sentences,
-            duration_seconds,
-        })
-    }
-}
-
-/// A task-level failure of a transcription task as the error DashScope reported (HTTP 200: the
-/// call succeeded, the task did not), so the doctor maps its code like any other.
-fn task_failure(code: Option<&str>, message: Option<&str>, request_id: Option<&str>) -> DeskError {
-    DeskError::from(bailian::Error::Api(bailian::ApiError {
-        status: 200,
-        code: code.unwrap_or("TaskFailed").to_owned(),
-        message: message.unwrap_or_default().to_owned(),
-        request_id: request_id.map(str::to_owned),
-        retry_after: None,
-    }))
-}
-
-impl Desk {
-    /// Transcribes the recording at a public URL with Paraformer (`paraformer-v2`) as an
-    /// asynchronous task, then fetches its `transcription_url` document. Recorded in the usage
-    /// ledger (seconds of audio).
-    pub async fn transcribe_url(
-        &self,
-        url: &str,
-        language_hints: Vec<String>,
-    ) -> Result<Transcript, DeskError> {
-        self.transcribe_url_with(url, None, language_hints, |_| {})
-            .await
-    }
-
-    /// [`Desk::transcribe_url`] with a model (`paraformer-v2`, `fun-asr`, …) and the task's
-    /// states as they are seen.
-    pub async fn transcribe_url_with(
-        &self,
-        url: &str,
-        model: Option<&str>,
-        language_hints: Vec<String>,
-        on_status: impl FnMut(bailian::TaskStatus) + Send,
-    ) -> Result<Transcript, DeskError> {
-        let model = model
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            .unwrap_or(DEFAULT_FILE_ASR_MODEL);
-        let started = std::time::Instant::now();
-        let result = self
-            .transcribe_url_unrecorded(url, model, language_hints, on_status)
-            .await;
-        let units = result.as_ref().map(|t| t.duration_seconds);
-        self.record_call(
-            desk_store::UsageKind::SpeechRecognition,
-            model,
-            "seconds",
-            started,
-            units,
-        );
-        result
-    }
-
-    async fn transcribe_url_unrecorded(
-        &self,
-        url: &str,
-        model: &str,
-        language_hints: Vec<String>,
-        mut on_status: impl FnMut(bailian::TaskStatus) + Send,
-    ) -> Result<Transcript, DeskError> {
-        let url = crate::meetings::public_url(url)?;
-        let connection = self.connection()?;
-        self.check_budget(connection.demo)?;
-        let client = &connection.client;
-        let submitted = client
-            .submit_transcription(model, std::slice::from_ref(&url), &language_hints)
-            .await?;
-        tracing::info!(task = %submitted.task_id, %model, "transcription task submitted");
-        let policy = self.config().image_poll.clone();
-        let state = client
-            .wait_task(&submitted.task_id, &policy, |state| on_status(state.status))
-            .await?;
-        match state.status {
-            bailian::TaskStatus::Succeeded => {}
-            bailian::TaskStatus::Unknown => {
-                return Err(task_failure(
-                    Some("TaskUnknown"),
-                    Some(
-                        "Bailian no longer knows this transcription task (tasks are kept for 24 hours)",
-                    ),
-                    state.request_id.as_deref(),
-                ));
-            }
-            _ => {
-                return Err(task_failure(
-                    state.code.as_deref(),
-                    state.message.as_deref(),
-                    state.request_id.as_deref(),
-                ));
-            }
-        }
-        let document = match state.results.first() {
-            Some(bailian::TaskResult::Transcription {
-                transcription_url, ..
-            }) => client.fetch_transcript(transcription_url).await?,
-            Some(bailian::TaskResult::Failed { code, message }) => {
-                return Err(task_failure(
-                    Some(code),
-                    Some(message),
-                    state.request_id.as_deref(),
-                ));
-            }
-            _ => {
-                return Err(DeskError::new(
-                    ErrorCode::ServerError,
-                    "the transcription task succeeded without a transcript",
-                ));
-            }
-        };
-        // The task's usage is what is billed; the document's length is the fallback.
-        let duration_seconds = state
-            .usage
-            .as_ref()
-            .and_then(|u| u.get("duration"))
-            .and_then(serde_json::Value::as_u64)
-            .or_else(|| document.duration_ms.map(|ms| ms.div_ceil(1000)));
-        Ok(Transcript {
-            model: model.to_owned(),
-            text: document.text,
-            sentences: document
-                .sentences
-                .into_iter()
-                .map(|(begin_ms, end_ms, text)| Sentence {
-                    text,
-                    begin_ms,
-                    end_ms: Some(end_ms),
-                })
-                .collect(),
-            duration_seconds,
-        })
     }
 }
 

@@ -135,6 +135,52 @@ fn refused_locally(error: &DeskError) -> bool {
     }
 }
 
+/// The ledger row of a speech or embedding call from its outcome (see [`Desk::record_call`]);
+/// `None` for a call refused before anything was sent. A free function so a task that outlives
+/// the call (live recognition) can record through its own handle on the store.
+pub(crate) fn call_usage(
+    kind: UsageKind,
+    model: &str,
+    unit: &'static str,
+    started: Instant,
+    outcome: Result<Option<u64>, &DeskError>,
+    demo: bool,
+) -> Option<NewUsage> {
+    if let Err(error) = &outcome
+        && refused_locally(error)
+    {
+        return None;
+    }
+    let tokens = kind == UsageKind::Embedding;
+    let units = outcome.as_ref().ok().copied().flatten();
+    let (cost_cny, price_as_of) = match (tokens, units, &outcome) {
+        (true, Some(n), _) => token_cost(model, demo, n, 0),
+        (false, Some(n), _) => unit_cost(model, demo, n),
+        (true, None, Err(_)) => token_cost(model, demo, 0, 0),
+        (false, None, Err(_)) => unit_cost(model, demo, 0),
+        (_, None, Ok(_)) => (None, None),
+    };
+    Some(NewUsage {
+        kind,
+        model: model.to_owned(),
+        conversation_id: None,
+        item_id: None,
+        input_tokens: if tokens { units } else { None },
+        output_tokens: None,
+        units: if tokens { None } else { units },
+        unit: if tokens { None } else { Some(unit) },
+        latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        status: if outcome.is_ok() {
+            UsageStatus::Ok
+        } else {
+            UsageStatus::Failed
+        },
+        error_code: outcome.err().map(|e| e.code.as_str().to_owned()),
+        cost_cny,
+        price_as_of,
+    })
+}
+
 fn storage(error: impl std::fmt::Display) -> DeskError {
     DeskError::new(ErrorCode::Storage, error.to_string())
 }
@@ -160,40 +206,10 @@ impl Desk {
         started: Instant,
         outcome: Result<Option<u64>, &DeskError>,
     ) {
-        if let Err(error) = &outcome
-            && refused_locally(error)
-        {
-            return;
-        }
         let demo = self.connection().is_ok_and(|c| c.demo);
-        let tokens = kind == UsageKind::Embedding;
-        let units = outcome.as_ref().ok().copied().flatten();
-        let (cost_cny, price_as_of) = match (tokens, units, &outcome) {
-            (true, Some(n), _) => token_cost(model, demo, n, 0),
-            (false, Some(n), _) => unit_cost(model, demo, n),
-            (true, None, Err(_)) => token_cost(model, demo, 0, 0),
-            (false, None, Err(_)) => unit_cost(model, demo, 0),
-            (_, None, Ok(_)) => (None, None),
-        };
-        self.record_usage(NewUsage {
-            kind,
-            model: model.to_owned(),
-            conversation_id: None,
-            item_id: None,
-            input_tokens: if tokens { units } else { None },
-            output_tokens: None,
-            units: if tokens { None } else { units },
-            unit: if tokens { None } else { Some(unit) },
-            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            status: if outcome.is_ok() {
-                UsageStatus::Ok
-            } else {
-                UsageStatus::Failed
-            },
-            error_code: outcome.err().map(|e| e.code.as_str().to_owned()),
-            cost_cny,
-            price_as_of,
-        });
+        if let Some(usage) = call_usage(kind, model, unit, started, outcome, demo) {
+            self.record_usage(usage);
+        }
     }
 
     /// This month's spending against the budget.

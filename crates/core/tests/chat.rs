@@ -401,6 +401,7 @@ async fn the_conversation_parameters_shape_the_request_and_search_sources_are_st
         enable_thinking: None,
         enable_search: true,
         system_prompt: Some("  Be brief.  ".into()),
+        ..ChatParams::default()
     };
     let (outcome, updates) = send(
         &f.desk,
@@ -1048,6 +1049,7 @@ async fn settings_round_trip_refuse_invalid_values_and_shape_new_conversations()
                     enable_thinking: None,
                     enable_search: false,
                     system_prompt: Some("  Reply in Chinese.  ".into()),
+                    ..ChatParams::default()
                 },
                 read_aloud: true,
                 voice: Some("longxiaochun".into()),
@@ -1155,9 +1157,15 @@ async fn the_wire_shapes_match_the_ui_contract() {
         "toolCalls",
         "attachments",
         "costCny",
+        "toolCallId",
+        "finishReason",
     ] {
         assert!(user.get(key).is_some(), "Message.{key}");
     }
+    assert!(
+        started.get("toolMessages").is_none(),
+        "only submit_tool_results says toolMessages"
+    );
     assert_eq!(user["parentId"], Value::Null);
     assert_eq!(user["attachments"], json!([]));
     assert_eq!(
@@ -1167,6 +1175,7 @@ async fn the_wire_shapes_match_the_ui_contract() {
     let finished = serde_json::to_value(updates.last().expect("finished")).expect("json");
     assert_eq!(finished["type"], json!("finished"));
     assert!(finished["costCny"].is_number() && finished.get("error").is_some());
+    assert_eq!(finished["finishReason"], json!("stop"));
 
     let (_, regenerated) = regenerate(&f.desk, &outcome.assistant_message_id).await;
     let started = serde_json::to_value(&regenerated[0]).expect("json");
@@ -1210,7 +1219,9 @@ async fn the_wire_shapes_match_the_ui_contract() {
     }
     assert_eq!(
         summary["params"],
-        json!({"temperature": null, "enableThinking": null, "enableSearch": false, "systemPrompt": null})
+        json!({"temperature": null, "enableThinking": null, "enableSearch": false, "systemPrompt": null,
+               "tools": [], "toolChoice": null, "responseFormat": "text", "seed": null, "stop": [],
+               "maxTokens": null})
     );
 
     // What the UI sends deserializes: optional fields may be left out, a folder set to null.

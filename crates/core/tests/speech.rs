@@ -1,5 +1,6 @@
-//! Speech through the core against the emulator, on a real database file: file transcription by
-//! URL, Qwen-TTS over HTTP beside CosyVoice, and reading a reply aloud while it still streams.
+//! Speech through the core against the emulator, on a real database file: Qwen-TTS over HTTP
+//! beside CosyVoice, and reading a reply aloud while it still streams. (Transcription by URL is in
+//! `transcriptions.rs`, live recognition in `live_speech.rs`.)
 //! Every call leaves its ledger row; refusals leave none and send nothing.
 
 use std::net::SocketAddr;
@@ -40,120 +41,6 @@ fn ledger(desk: &Desk) -> Vec<Row> {
         .into_iter()
         .map(|r| (r.kind, r.model, r.status, r.units, r.unit))
         .collect()
-}
-
-#[tokio::test]
-async fn a_recording_is_transcribed_from_its_url() {
-    let emulator = RunningEmulator::start_local().await.expect("emulator");
-    let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
-    let transcript = desk
-        .transcribe_url("https://example.invalid/call.wav", vec!["en".into()])
-        .await
-        .expect("transcript");
-    assert_eq!(transcript.model, "paraformer-v2");
-    assert!(
-        transcript.text.starts_with("Transcript of file ")
-            && transcript.text.ends_with(" from the emulator."),
-        "{}",
-        transcript.text
-    );
-    assert_eq!(transcript.sentences.len(), 1);
-    assert_eq!(transcript.sentences[0].text, transcript.text);
-    assert_eq!(
-        (
-            transcript.sentences[0].begin_ms,
-            transcript.sentences[0].end_ms
-        ),
-        (0, Some(2_900))
-    );
-    assert_eq!(transcript.duration_seconds, Some(3));
-    let submit = emulator
-        .requests()
-        .into_iter()
-        .find(|r| r.path.ends_with("/audio/asr/transcription"))
-        .and_then(|r| r.body)
-        .expect("submit");
-    assert_eq!(
-        submit["input"]["file_urls"],
-        serde_json::json!(["https://example.invalid/call.wav"])
-    );
-    assert_eq!(
-        submit["parameters"]["language_hints"],
-        serde_json::json!(["en"])
-    );
-    assert_eq!(
-        ledger(&desk),
-        vec![(
-            UsageKind::SpeechRecognition,
-            "paraformer-v2".to_owned(),
-            UsageStatus::Ok,
-            Some(3),
-            Some("seconds".to_owned())
-        )]
-    );
-
-    // Another model, and the task's states as they pass.
-    let mut states = Vec::new();
-    let transcript = desk
-        .transcribe_url_with(
-            "https://example.invalid/call.wav",
-            Some("fun-asr"),
-            Vec::new(),
-            |status| states.push(status),
-        )
-        .await
-        .expect("fun-asr");
-    assert_eq!(transcript.model, "fun-asr");
-    assert!(states.contains(&bailian::TaskStatus::Running), "{states:?}");
-    assert_eq!(states.last(), Some(&bailian::TaskStatus::Succeeded));
-}
-
-#[tokio::test]
-async fn url_transcription_failures_keep_their_codes_and_refusals_send_nothing() {
-    let emulator = RunningEmulator::start_local().await.expect("emulator");
-    let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
-    for local in ["/home/me/call.wav", "", "call.wav"] {
-        let error = desk
-            .transcribe_url(local, Vec::new())
-            .await
-            .expect_err("refused");
-        assert_eq!(error.code, ErrorCode::BadRequest, "{local:?}");
-    }
-    assert!(emulator.requests().is_empty());
-    assert!(ledger(&desk).is_empty());
-
-    // The whole task fails.
-    emulator
-        .push_fault("task_fail=InvalidFile.DecodeFailed", 1)
-        .expect("fault");
-    let error = desk
-        .transcribe_url("https://example.invalid/broken.wav", Vec::new())
-        .await
-        .expect_err("task failed");
-    assert_eq!(
-        error.dashscope_code.as_deref(),
-        Some("InvalidFile.DecodeFailed")
-    );
-    assert_eq!(error.code, ErrorCode::BadRequest);
-    // The file's subtask fails inside a task that succeeded.
-    emulator.push_fault("partial_fail=1", 1).expect("fault");
-    let error = desk
-        .transcribe_url("https://example.invalid/gone.wav", Vec::new())
-        .await
-        .expect_err("file failed");
-    assert_eq!(
-        error.dashscope_code.as_deref(),
-        Some("InvalidFile.DownloadFailed")
-    );
-    let rows = desk.usage_records(None, None).expect("ledger");
-    assert_eq!(rows.len(), 2);
-    assert!(
-        rows.iter()
-            .all(|r| r.status == UsageStatus::Failed
-                && r.error_code.as_deref() == Some("bad_request"))
-    );
 }
 
 #[tokio::test]

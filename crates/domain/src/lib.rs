@@ -11,7 +11,8 @@ pub use hlc::{Clock, ClockError, Hlc, HybridClock, SystemClock};
 pub use id::{DeviceId, new_id};
 pub use model::{
     Attachment, AttachmentData, ChatParams, Conversation, ConversationPatch, ConversationScope,
-    Message, MessageError, MessageRole, MessageStatus, NewMessage, SearchSource, ToolCall, Usage,
+    FinishReason, Message, MessageError, MessageRole, MessageStatus, NewMessage, ResponseFormat,
+    SearchSource, ToolCall, ToolChoice, ToolDefinition, ToolResult, Usage,
 };
 pub use op::{
     Change, ConversationCreated, ConversationPurged, ConversationRestored, ConversationTrashed,

@@ -28,6 +28,8 @@ pub struct Conversation {
 }
 
 /// How a conversation's requests are made; `None` fields leave the model's defaults in place.
+/// Every field defaults when absent, so parameters stored (and ops written) before a field
+/// existed still read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ChatParams {
@@ -37,6 +39,85 @@ pub struct ChatParams {
     pub enable_search: bool,
     /// Sent as a system message before the history.
     pub system_prompt: Option<String>,
+    /// Functions the model may call; empty for none.
+    pub tools: Vec<ToolDefinition>,
+    /// `None` sends no `tool_choice` (the API then chooses `auto`); ignored without tools.
+    pub tool_choice: Option<ToolChoice>,
+    pub response_format: ResponseFormat,
+    /// `0 <= seed < 2^31`. Signed so that a negative number is refused with a reason rather
+    /// than failing to decode.
+    pub seed: Option<i64>,
+    /// Up to 4 strings; generation stops before any of them.
+    pub stop: Vec<String>,
+    /// `1 <= max_tokens <=` the model's output limit.
+    pub max_tokens: Option<i64>,
+}
+
+/// One function the model may call: the `function` object of the API's `tools` array.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolDefinition {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// A JSON Schema object describing the arguments.
+    #[serde(default)]
+    pub parameters: serde_json::Value,
+}
+
+/// `"auto"`, `"none"`, or `{"function": "<name>"}` to force that function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolChoice {
+    Auto,
+    None,
+    Function(String),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseFormat {
+    #[default]
+    Text,
+    /// `response_format: {"type": "json_object"}`.
+    JsonObject,
+}
+
+/// The result of one tool call, answering the call with that id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolResult {
+    pub tool_call_id: String,
+    pub content: String,
+}
+
+/// Why the model stopped, as the API said on the last event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    Stop,
+    /// `max_tokens` or the model's own limit cut the answer.
+    Length,
+    ToolCalls,
+}
+
+impl FinishReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FinishReason::Stop => "stop",
+            FinishReason::Length => "length",
+            FinishReason::ToolCalls => "tool_calls",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "stop" => Some(FinishReason::Stop),
+            "length" => Some(FinishReason::Length),
+            "tool_calls" => Some(FinishReason::ToolCalls),
+            _ => None,
+        }
+    }
 }
 
 /// Which conversations a list shows.
@@ -137,6 +218,8 @@ pub enum MessageRole {
     System,
     User,
     Assistant,
+    /// The result of one of the model's tool calls (`tool_call_id` names the call).
+    Tool,
 }
 
 impl MessageRole {
@@ -145,6 +228,7 @@ impl MessageRole {
             MessageRole::System => "system",
             MessageRole::User => "user",
             MessageRole::Assistant => "assistant",
+            MessageRole::Tool => "tool",
         }
     }
 
@@ -153,6 +237,7 @@ impl MessageRole {
             "system" => Some(MessageRole::System),
             "user" => Some(MessageRole::User),
             "assistant" => Some(MessageRole::Assistant),
+            "tool" => Some(MessageRole::Tool),
             _ => None,
         }
     }
@@ -239,6 +324,13 @@ pub struct Message {
     /// CNY from the registry's price; `None` when unknown or not a paid reply.
     #[serde(default)]
     pub cost_cny: Option<f64>,
+    /// For a `tool` message: the id of the call it answers.
+    #[serde(default)]
+    pub tool_call_id: Option<String>,
+    /// Why the model stopped; `None` while streaming, for prompts, and for replies that ended
+    /// without one (stopped, failed, stored before this field existed).
+    #[serde(default)]
+    pub finish_reason: Option<FinishReason>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,4 +342,6 @@ pub struct NewMessage {
     pub demo: bool,
     /// Images stored with the message, in this order.
     pub attachments: Vec<AttachmentData>,
+    /// For a `tool` message: the id of the call it answers.
+    pub tool_call_id: Option<String>,
 }

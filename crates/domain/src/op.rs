@@ -24,8 +24,8 @@ use uuid::Uuid;
 use crate::hlc::Hlc;
 use crate::id::DeviceId;
 use crate::model::{
-    ChatParams, MessageError, MessageRole, MessageStatus, SearchSource, ToolCall, Usage,
-    present_or_null,
+    ChatParams, FinishReason, MessageError, MessageRole, MessageStatus, SearchSource, ToolCall,
+    Usage, present_or_null,
 };
 
 /// One entry of a device's log. `(device_id, seq)` is unique and `seq` counts 1, 2, 3… without
@@ -128,6 +128,10 @@ pub struct MessageInserted {
         skip_serializing_if = "Option::is_none"
     )]
     pub parent_id: Option<Option<String>>,
+    /// For a `tool` message: the call it answers. Absent in ops of other messages and of
+    /// versions before tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,6 +152,9 @@ pub struct MessageFinished {
     pub tool_calls: Vec<ToolCall>,
     #[serde(default)]
     pub cost_cny: Option<f64>,
+    /// Why the model stopped; absent when it did not say and in ops of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<FinishReason>,
 }
 
 impl MessageFinished {
@@ -171,6 +178,7 @@ impl MessageFinished {
             search_sources: Vec::new(),
             tool_calls: Vec::new(),
             cost_cny: None,
+            finish_reason: None,
         }
     }
 }
@@ -298,6 +306,7 @@ mod tests {
                 arguments: "{}".into(),
             }],
             cost_cny: Some(0.0012),
+            finish_reason: Some(FinishReason::ToolCalls),
         });
         let op = Op {
             op_id: Uuid::now_v7(),
@@ -365,6 +374,105 @@ mod tests {
             Change::decode(child.kind(), &child.payload()).expect("decode"),
             child
         );
+    }
+
+    /// Tool messages and finish reasons travel in the ops; ops and parameters written before
+    /// them decode with the fields empty, and ops of other messages keep their old shape.
+    #[test]
+    fn tool_messages_and_finish_reasons_travel_and_older_ops_still_decode() {
+        let tool = Change::MessageInserted(MessageInserted {
+            id: "m2".into(),
+            conversation_id: "c1".into(),
+            role: MessageRole::Tool,
+            content: "{\"temp\": 21}".into(),
+            status: MessageStatus::Complete,
+            model: None,
+            demo: false,
+            created_at: 3,
+            parent_id: Some(Some("m1".into())),
+            tool_call_id: Some("call_1".into()),
+        });
+        assert_eq!(tool.payload()["role"], "tool");
+        assert_eq!(tool.payload()["toolCallId"], "call_1");
+        assert_eq!(
+            Change::decode(tool.kind(), &tool.payload()).expect("decode"),
+            tool
+        );
+        let plain = Change::MessageFinished(MessageFinished::plain(
+            "m1".into(),
+            "x".into(),
+            MessageStatus::Complete,
+            None,
+            2,
+        ));
+        assert!(
+            plain.payload().get("finishReason").is_none(),
+            "an op without a finish reason keeps the shape older versions read"
+        );
+        let length = Change::MessageFinished(MessageFinished {
+            finish_reason: Some(FinishReason::Length),
+            ..MessageFinished::plain("m1".into(), "x".into(), MessageStatus::Complete, None, 2)
+        });
+        assert_eq!(length.payload()["finishReason"], "length");
+        assert_eq!(
+            Change::decode(length.kind(), &length.payload()).expect("decode"),
+            length
+        );
+
+        // Parameters as version 1 stored them (in conversations and in update ops).
+        let old = serde_json::json!({"id": "c1", "params": {"temperature": 0.5, "enableThinking": null, "enableSearch": true, "systemPrompt": "hi"}});
+        let Change::ConversationUpdated(updated) =
+            Change::decode(Change::CONVERSATION_UPDATED, &old).expect("decode")
+        else {
+            panic!("wrong kind");
+        };
+        let params = updated.params.expect("params");
+        assert_eq!(params.temperature, Some(0.5));
+        assert!(params.tools.is_empty() && params.stop.is_empty());
+        assert_eq!(
+            (params.tool_choice, params.seed, params.max_tokens),
+            (None, None, None)
+        );
+        assert_eq!(params.response_format, crate::ResponseFormat::Text);
+    }
+
+    #[test]
+    fn chat_params_have_the_ui_contract_shape() {
+        let params = ChatParams {
+            tools: vec![crate::ToolDefinition {
+                name: "weather".into(),
+                description: "d".into(),
+                parameters: serde_json::json!({"type": "object"}),
+            }],
+            tool_choice: Some(crate::ToolChoice::Function("weather".into())),
+            response_format: crate::ResponseFormat::JsonObject,
+            seed: Some(7),
+            stop: vec!["END".into()],
+            max_tokens: Some(64),
+            ..ChatParams::default()
+        };
+        let json = serde_json::to_value(&params).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "temperature": null, "enableThinking": null, "enableSearch": false,
+                "systemPrompt": null,
+                "tools": [{"name": "weather", "description": "d", "parameters": {"type": "object"}}],
+                "toolChoice": {"function": "weather"},
+                "responseFormat": "json_object",
+                "seed": 7, "stop": ["END"], "maxTokens": 64
+            })
+        );
+        assert_eq!(
+            serde_json::from_value::<ChatParams>(json).expect("back"),
+            params
+        );
+        for (choice, wire) in [
+            (crate::ToolChoice::Auto, "\"auto\""),
+            (crate::ToolChoice::None, "\"none\""),
+        ] {
+            assert_eq!(serde_json::to_string(&choice).expect("json"), wire);
+        }
     }
 
     #[test]

@@ -17,7 +17,8 @@ pub struct Fault {
     pub retry_after: Option<u32>,
     /// Abort the connection after this many stream events (a network drop mid-stream).
     pub cut_after: Option<u32>,
-    /// Send an error event inside the HTTP 200 stream after this many events.
+    /// Send an error event inside the HTTP 200 stream after this many events; on the speech
+    /// WebSocket, `task-failed` after this many results, while audio is still streaming.
     pub error_after: Option<u32>,
     /// Omit the blank line between native SSE events, as older gateways do.
     pub no_blank_lines: bool,

@@ -90,6 +90,9 @@ fn billed_characters(text: &str) -> usize {
 
 async fn session(mut socket: WebSocket, fault: Fault) {
     let mut running: Option<Running> = None;
+    // `error_after=N`: the task fails (task-failed, `code`/`message` of the fault) once N results
+    // went out, while audio is still streaming, as a quota or engine failure mid-task does.
+    let mut results_sent = 0u32;
     while let Some(Ok(message)) = socket.recv().await {
         let replies = match message {
             Message::Text(body) => match serde_json::from_str::<Value>(&body) {
@@ -135,8 +138,29 @@ async fn session(mut socket: WebSocket, fault: Fault) {
         };
         for reply in replies {
             let ends = matches!(&reply, Message::Text(t) if t.contains("\"task-failed\""));
+            let result = matches!(&reply, Message::Text(t) if t.contains("\"result-generated\""));
             if socket.send(reply).await.is_err() {
                 return;
+            }
+            if result {
+                results_sent += 1;
+                if fault.error_after.is_some_and(|n| results_sent >= n) {
+                    let task_id = match &running {
+                        Some(
+                            Running::Recognition { task_id, .. }
+                            | Running::Synthesis { task_id, .. },
+                        ) => task_id.clone(),
+                        None => String::new(),
+                    };
+                    let code = fault.code.as_deref().unwrap_or("InternalError");
+                    let message = fault
+                        .message
+                        .as_deref()
+                        .unwrap_or("The emulator was told to fail this task.");
+                    let _ = socket.send(failed(&task_id, code, message)).await;
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
             }
             // After task-failed the connection cannot be reused (reference §5.2).
             if ends {

@@ -114,3 +114,70 @@ async fn the_task_list_has_no_output_wrapper() {
     let none = call(&emulator, "GET", "/api/v1/tasks?status=SUCCEEDED", None).await;
     assert_eq!((&none["total"], &none["data"]), (&json!(0), &json!([])));
 }
+
+/// A file-transcription task moves one step per poll (PENDING, RUNNING, SUCCEEDED) so a client
+/// sees every state; its result points at a transcript document; an id nobody submitted is
+/// UNKNOWN; a `task_fail` fault ends it FAILED with that code.
+#[tokio::test]
+async fn a_transcription_task_progresses_across_polls() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let body = json!({ "model": "paraformer-v2", "input": { "file_urls": ["https://example.invalid/a.wav"] } });
+    let submitted = call(
+        &emulator,
+        "POST",
+        "/api/v1/services/audio/asr/transcription",
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(submitted["output"]["task_status"], "PENDING");
+    let id = submitted["output"]["task_id"].as_str().expect("task id");
+    let mut states = Vec::new();
+    let mut last = Value::Null;
+    for _ in 0..3 {
+        last = call(&emulator, "GET", &format!("/api/v1/tasks/{id}"), None).await;
+        states.push(
+            last["output"]["task_status"]
+                .as_str()
+                .expect("status")
+                .to_owned(),
+        );
+    }
+    assert_eq!(states, ["PENDING", "RUNNING", "SUCCEEDED"]);
+    let result = &last["output"]["results"][0];
+    assert_eq!(result["subtask_status"], "SUCCEEDED");
+    let document_url = result["transcription_url"]
+        .as_str()
+        .expect("transcription_url");
+    let document: Value = reqwest::get(document_url)
+        .await
+        .expect("document")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        document["transcripts"][0]["sentences"].is_array(),
+        "{document}"
+    );
+    assert_eq!(last["usage"]["duration"], 3);
+
+    let unknown = call(&emulator, "GET", "/api/v1/tasks/no-such-task", None).await;
+    assert_eq!(unknown["output"]["task_status"], "UNKNOWN");
+
+    emulator
+        .push_fault("task_fail=InvalidFile.DecodeFailed", 1)
+        .expect("fault");
+    let failing = call(
+        &emulator,
+        "POST",
+        "/api/v1/services/audio/asr/transcription",
+        Some(body),
+    )
+    .await;
+    let id = failing["output"]["task_id"].as_str().expect("task id");
+    let mut last = Value::Null;
+    for _ in 0..3 {
+        last = call(&emulator, "GET", &format!("/api/v1/tasks/{id}"), None).await;
+    }
+    assert_eq!(last["output"]["task_status"], "FAILED");
+    assert_eq!(last["output"]["code"], "InvalidFile.DecodeFailed");
+}

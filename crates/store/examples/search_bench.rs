@@ -406,6 +406,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     model: (i % 2 == 1).then(|| "qwen-plus".to_owned()),
                     demo: false,
                     attachments: Vec::new(),
+                    tool_call_id: None,
                 })
                 .collect();
             let conversation = &conversations[batch_index % conversations.len()];

@@ -92,6 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 model: None,
                 demo: false,
                 attachments: Vec::new(),
+                tool_call_id: None,
             })
             .collect();
         store.insert_messages(&conversations[batch_index % conversations.len()], &batch)?;

@@ -95,6 +95,7 @@ impl Store {
                         } else {
                             None
                         },
+                        tool_call_id: m.tool_call_id.clone(),
                     }))?;
                     // As the backfill does: a finish op carries what the insert cannot (usage,
                     // error, request id, reasoning, sources, cost, the time it ended).
@@ -105,6 +106,7 @@ impl Store {
                         || !m.search_sources.is_empty()
                         || !m.tool_calls.is_empty()
                         || m.cost_cny.is_some()
+                        || m.finish_reason.is_some()
                         || m.updated_at != m.created_at
                         || status != m.status;
                     if finished {
@@ -115,6 +117,7 @@ impl Store {
                             search_sources: m.search_sources.clone(),
                             tool_calls: m.tool_calls.clone(),
                             cost_cny: m.cost_cny,
+                            finish_reason: m.finish_reason,
                             ..MessageFinished::plain(
                                 m.id.clone(),
                                 m.content.clone(),

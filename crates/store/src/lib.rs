@@ -19,6 +19,7 @@ mod meetings;
 mod migrations;
 mod oplog;
 mod search;
+mod transcriptions;
 mod usage;
 mod vectors;
 
@@ -34,8 +35,8 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehav
 pub use backup::{BackupInfo, backups_dir, list_backups, restore_backup};
 pub use desk_domain::{
     Attachment, AttachmentData, ChatParams, Conversation, ConversationPatch, ConversationScope,
-    DeviceId, Hlc, Message, MessageError, MessageRole, MessageStatus, NewMessage, Op, SearchSource,
-    ToolCall, Usage,
+    DeviceId, FinishReason, Hlc, Message, MessageError, MessageRole, MessageStatus, NewMessage, Op,
+    ResponseFormat, SearchSource, ToolCall, ToolChoice, ToolDefinition, ToolResult, Usage,
 };
 pub use images::{ImageInput, ImageTask, NewImageInput, StoredImage};
 pub use import::{ImportCounts, ImportedConversation};
@@ -47,6 +48,10 @@ pub use meetings::{
 pub use migrations::{MIGRATIONS, Migration};
 pub use oplog::ApplyReport;
 pub use search::{FALLBACK_SCAN_ROWS, HIGHLIGHT_END, HIGHLIGHT_START, SearchHit};
+pub use transcriptions::{
+    Transcription, TranscriptionFailure, TranscriptionRecord, TranscriptionResult,
+    TranscriptionSentence, TranscriptionStatus,
+};
 pub use usage::{
     NewUsage, SETTING_BUDGET_AT_LIMIT, SETTING_BUDGET_MONTHLY_CNY, UsageGroup, UsageKind,
     UsageRecord, UsageStatus, UsageTotal,
@@ -547,6 +552,7 @@ impl Store {
                     demo: message.demo,
                     created_at: now,
                     parent_id: Some(parent.clone()),
+                    tool_call_id: message.tool_call_id.clone(),
                 }))?;
                 let attachments = attachments::insert(writer.conn(), &id, &message.attachments)?;
                 inserted.push(Message {
@@ -568,6 +574,8 @@ impl Store {
                     tool_calls: Vec::new(),
                     attachments,
                     cost_cny: None,
+                    tool_call_id: message.tool_call_id.clone(),
+                    finish_reason: None,
                 });
                 parent = Some(id);
             }
@@ -620,13 +628,16 @@ impl Store {
         Ok(())
     }
 
-    /// Makes a cut (`partial`) reply stream again, keeping its text, so a continuation appends to
-    /// it. Local state like `save_streaming_text`, not an op: the finish that follows is the op,
-    /// and a crash meanwhile is recovered to `partial` as at any start.
+    /// Makes a cut reply (`partial`, or `complete` with the finish reason `length`: cut by its
+    /// token limit) stream again, keeping its text, so a continuation appends to it. Local state
+    /// like `save_streaming_text`, not an op: the finish that follows is the op, and a crash
+    /// meanwhile is recovered to `partial` as at any start.
     pub fn reopen_for_continuation(&self, message_id: &str) -> Result<Message> {
         let changed = self.conn.execute(
-            "UPDATE messages SET status = 'streaming', error_code = NULL, error_message = NULL, updated_at = ?2 \
-             WHERE id = ?1 AND role = 'assistant' AND status = 'partial'",
+            "UPDATE messages SET status = 'streaming', error_code = NULL, error_message = NULL, \
+             finish_reason = NULL, updated_at = ?2 \
+             WHERE id = ?1 AND role = 'assistant' \
+             AND (status = 'partial' OR (status = 'complete' AND finish_reason = 'length'))",
             params![message_id, now_ms()],
         )?;
         if changed == 0 {
@@ -670,6 +681,7 @@ impl Store {
             search_sources,
             tool_calls,
             cost_cny,
+            finish_reason,
         } = ending;
         self.write(|writer| {
             writer.record(Change::MessageFinished(MessageFinished {
@@ -684,6 +696,7 @@ impl Store {
                 search_sources,
                 tool_calls,
                 cost_cny: cost_cny.filter(|c| c.is_finite()),
+                finish_reason,
             }))
         })?;
         self.message(message_id)
@@ -711,6 +724,8 @@ pub struct ReplyEnding {
     pub search_sources: Vec<SearchSource>,
     pub tool_calls: Vec<ToolCall>,
     pub cost_cny: Option<f64>,
+    /// Why the model stopped, when it said.
+    pub finish_reason: Option<FinishReason>,
 }
 
 impl ReplyEnding {
@@ -725,6 +740,7 @@ impl ReplyEnding {
             search_sources: Vec::new(),
             tool_calls: Vec::new(),
             cost_cny: None,
+            finish_reason: None,
         }
     }
 }
@@ -862,12 +878,13 @@ impl RawConversation {
 
 const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, model, demo, error_code, error_message, \
      request_id, input_tokens, output_tokens, total_tokens, created_at, updated_at, \
-     parent_id, reasoning, search_sources, tool_calls, cost_cny";
+     parent_id, reasoning, search_sources, tool_calls, cost_cny, tool_call_id, finish_reason";
 
 /// [`MESSAGE_COLUMNS`] of the table aliased `m`.
 pub(crate) const MESSAGE_COLUMNS_OF_M: &str = "m.id, m.conversation_id, m.role, m.content, m.status, m.model, m.demo, \
      m.error_code, m.error_message, m.request_id, m.input_tokens, m.output_tokens, m.total_tokens, \
-     m.created_at, m.updated_at, m.parent_id, m.reasoning, m.search_sources, m.tool_calls, m.cost_cny";
+     m.created_at, m.updated_at, m.parent_id, m.reasoning, m.search_sources, m.tool_calls, m.cost_cny, \
+     m.tool_call_id, m.finish_reason";
 
 /// A row as stored, before its enum and JSON columns are checked.
 pub(crate) struct RawMessage {
@@ -889,6 +906,8 @@ pub(crate) struct RawMessage {
     search_sources: Option<String>,
     tool_calls: Option<String>,
     cost_cny: Option<f64>,
+    tool_call_id: Option<String>,
+    finish_reason: Option<String>,
 }
 
 pub(crate) fn raw_message(row: &Row<'_>) -> rusqlite::Result<RawMessage> {
@@ -911,6 +930,8 @@ pub(crate) fn raw_message(row: &Row<'_>) -> rusqlite::Result<RawMessage> {
         search_sources: row.get(17)?,
         tool_calls: row.get(18)?,
         cost_cny: row.get(19)?,
+        tool_call_id: row.get(20)?,
+        finish_reason: row.get(21)?,
     })
 }
 
@@ -960,6 +981,16 @@ impl RawMessage {
             tool_calls: parse_json_list("tool calls", self.tool_calls)?,
             attachments: Vec::new(),
             cost_cny: self.cost_cny,
+            tool_call_id: self.tool_call_id,
+            finish_reason: self
+                .finish_reason
+                .map(|text| {
+                    FinishReason::parse(&text).ok_or(StoreError::InvalidValue {
+                        what: "finish reason",
+                        value: text,
+                    })
+                })
+                .transpose()?,
         })
     }
 }

@@ -49,6 +49,14 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_assistants_and_image_inputs",
         sql: include_str!("../migrations/0009_assistants_and_image_inputs.sql"),
     },
+    Migration {
+        name: "0010_tools_and_finish_reason",
+        sql: include_str!("../migrations/0010_tools_and_finish_reason.sql"),
+    },
+    Migration {
+        name: "0011_transcriptions",
+        sql: include_str!("../migrations/0011_transcriptions.sql"),
+    },
 ];
 
 /// Why a step failed, before the caller decides what that means for the user's data.
@@ -66,6 +74,13 @@ pub(crate) fn latest(migrations: &[Migration]) -> i64 {
     i64::try_from(migrations.len()).unwrap_or(i64::MAX)
 }
 
+/// The first line of a step that rebuilds a table other tables reference. SQLite's procedure for
+/// changes ALTER TABLE cannot make (create, copy, drop, rename) needs foreign keys off: dropping
+/// the old table with them on would run its `ON DELETE CASCADE`s and delete the rows that point
+/// at it. `PRAGMA foreign_keys` is a no-op inside a transaction, so the runner sets it around the
+/// step, and checks the keys (`PRAGMA foreign_key_check`) before committing.
+const FOREIGN_KEYS_OFF: &str = "-- desk-store: foreign keys off";
+
 /// Applies the pending steps, each in its own transaction together with its version bump, so a
 /// failed step leaves the database at the previous version.
 pub(crate) fn apply(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StepFailed> {
@@ -76,13 +91,42 @@ pub(crate) fn apply(conn: &mut Connection, migrations: &[Migration]) -> Result<(
         .skip(usize::try_from(current).unwrap_or(0))
     {
         let version = i64::try_from(index).unwrap_or(i64::MAX - 1) + 1;
+        let rebuilds = migration.sql.starts_with(FOREIGN_KEYS_OFF);
         let step = |conn: &mut Connection| -> rusqlite::Result<()> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(migration.sql)?;
+            if rebuilds {
+                let broken: i64 =
+                    tx.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                        r.get(0)
+                    })?;
+                if broken > 0 {
+                    return Err(rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                        Some(format!(
+                            "{broken} rows break a foreign key after {}",
+                            migration.name
+                        )),
+                    ));
+                }
+            }
             tx.pragma_update(None, "user_version", version)?;
             tx.commit()
         };
-        step(conn).map_err(|error| StepFailed { version, error })?;
+        let result = if rebuilds {
+            let enforced: bool = conn
+                .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+                .map_err(|error| StepFailed { version, error })?;
+            conn.pragma_update(None, "foreign_keys", false)
+                .map_err(|error| StepFailed { version, error })?;
+            let result = step(conn);
+            // Restored whatever the step did: the connection goes on being used (or restored).
+            let restored = conn.pragma_update(None, "foreign_keys", enforced);
+            result.and(restored)
+        } else {
+            step(conn)
+        };
+        result.map_err(|error| StepFailed { version, error })?;
         tracing::info!(version, name = migration.name, "database migrated");
     }
     Ok(())

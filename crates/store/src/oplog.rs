@@ -306,8 +306,8 @@ fn apply_change(conn: &Connection, op: &Op, change: &Change) -> Result<Applied> 
                     .optional()?,
             };
             conn.prepare_cached(
-                    "INSERT INTO messages (id, conversation_id, role, content, status, model, demo, created_at, updated_at, origin_device, parent_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO messages (id, conversation_id, role, content, status, model, demo, created_at, updated_at, origin_device, parent_id, tool_call_id) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
                 )?
                 .execute(params![
                     m.id,
@@ -319,7 +319,8 @@ fn apply_change(conn: &Connection, op: &Op, change: &Change) -> Result<Applied> 
                     m.demo,
                     m.created_at,
                     op.device_id.to_string(),
-                    parent_id
+                    parent_id,
+                    m.tool_call_id,
                 ])?;
         }
         Change::MessageFinished(f) => {
@@ -341,7 +342,7 @@ fn apply_change(conn: &Connection, op: &Op, change: &Change) -> Result<Applied> 
                 conn.prepare_cached(
                     "UPDATE messages SET content = ?2, status = ?3, error_code = ?4, error_message = ?5, request_id = ?6, \
                      input_tokens = ?7, output_tokens = ?8, total_tokens = ?9, updated_at = ?10, finish_hlc = ?11, \
-                     reasoning = ?12, search_sources = ?13, tool_calls = ?14, cost_cny = ?15 WHERE id = ?1",
+                     reasoning = ?12, search_sources = ?13, tool_calls = ?14, cost_cny = ?15, finish_reason = ?16 WHERE id = ?1",
                 )?
                 .execute(params![
                         f.id,
@@ -359,6 +360,7 @@ fn apply_change(conn: &Connection, op: &Op, change: &Change) -> Result<Applied> 
                         json_list(&f.search_sources)?,
                         json_list(&f.tool_calls)?,
                         f.cost_cny.filter(|c| c.is_finite()),
+                        f.finish_reason.map(|r| r.as_str()),
                     ])?;
             }
         }
@@ -471,6 +473,7 @@ fn backfill(conn: &Connection, device: DeviceId) -> Result<usize> {
             created_at: m.created_at,
             // Chained by migration 0006, which runs before this.
             parent_id: Some(m.parent_id.clone()),
+            tool_call_id: m.tool_call_id.clone(),
         }))?;
         count += 1;
         let finished = m.status != MessageStatus::Streaming
@@ -486,6 +489,7 @@ fn backfill(conn: &Connection, device: DeviceId) -> Result<usize> {
                 search_sources: m.search_sources,
                 tool_calls: m.tool_calls,
                 cost_cny: m.cost_cny,
+                finish_reason: m.finish_reason,
                 ..MessageFinished::plain(m.id, m.content, m.status, m.error, m.updated_at)
             }))?;
             count += 1;

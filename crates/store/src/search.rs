@@ -135,7 +135,7 @@ impl Store {
             "SELECT m.id, m.conversation_id, c.title, m.role, m.content, m.created_at \
              FROM messages m JOIN conversations c ON c.id = m.conversation_id \
              WHERE m.local_id > (SELECT COALESCE(MAX(local_id), 0) FROM messages) - ?2 \
-               AND m.content <> '' AND m.status <> 'streaming' AND c.deleted_at IS NULL{filters} \
+               AND m.content <> '' AND m.status <> 'streaming' AND m.role <> 'tool' AND c.deleted_at IS NULL{filters} \
              ORDER BY m.local_id DESC LIMIT ?1"
         );
         self.hits(&sql, values, |content| highlight(&content, terms))

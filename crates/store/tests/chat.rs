@@ -307,6 +307,7 @@ fn conversations_are_listed_by_scope_pinned_first_and_purged_only_from_the_trash
                     enable_thinking: None,
                     enable_search: true,
                     system_prompt: Some("Answer in French.".into()),
+                    ..ChatParams::default()
                 }),
                 ..ConversationPatch::default()
             },

@@ -45,7 +45,17 @@ fn chat_screen_history(store: &mut Store, first: &Conversation, second: &Convers
         temperature: Some(0.3),
         enable_thinking: Some(true),
         enable_search: true,
-        system_prompt: Some("简短回答 Be brief.".into()),
+        system_prompt: Some("简短回答 Be brief. Answer in JSON.".into()),
+        tools: vec![desk_store::ToolDefinition {
+            name: "weather".into(),
+            description: "天气 Weather".into(),
+            parameters: serde_json::json!({"type": "object", "properties": {"city": {"type": "string"}}}),
+        }],
+        tool_choice: Some(desk_store::ToolChoice::Auto),
+        response_format: desk_store::ResponseFormat::JsonObject,
+        seed: Some(42),
+        stop: vec!["END".into()],
+        max_tokens: Some(512),
     };
     let tree = store
         .create_conversation_with("Branches 分支", "qwen3-vl-plus", &params)
@@ -283,6 +293,7 @@ fn realistic_history(path: &std::path::Path) {
                     model: None,
                     demo: false,
                     attachments: Vec::new(),
+                    tool_call_id: None,
                 }],
             )
             .expect("system");

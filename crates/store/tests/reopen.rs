@@ -12,6 +12,7 @@ fn prompt_and_placeholder(prompt: &str) -> Vec<NewMessage> {
             model: None,
             demo: false,
             attachments: Vec::new(),
+            tool_call_id: None,
         },
         NewMessage {
             role: MessageRole::Assistant,
@@ -20,6 +21,7 @@ fn prompt_and_placeholder(prompt: &str) -> Vec<NewMessage> {
             model: Some("qwen-plus".into()),
             demo: false,
             attachments: Vec::new(),
+            tool_call_id: None,
         },
     ]
 }

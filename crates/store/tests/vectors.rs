@@ -18,6 +18,7 @@ fn said(role: MessageRole, content: &str) -> NewMessage {
         model: None,
         demo: false,
         attachments: Vec::new(),
+        tool_call_id: None,
     }
 }
 

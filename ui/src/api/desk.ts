@@ -34,7 +34,10 @@ import type {
   Session,
   Settings,
   StreamUpdate,
+  ToolResult,
   Transcript,
+  TranscriptionJob,
+  LiveTranscriptEvent,
   UsageGroup,
   UsageTotal,
 } from './types';
@@ -188,6 +191,18 @@ export function continueReply(
   return profileCall<SendOutcome>('continue_reply', { assistantMessageId, onEvent });
 }
 
+/** Answers the tool calls of `assistantMessageId` (every call needs a result) and streams the
+ * model's next reply: the `tool` messages follow the assistant message in the tree, the reply
+ * follows them; `started` carries them as `toolMessages`. */
+export function submitToolResults(
+  assistantMessageId: string,
+  results: ToolResult[],
+  onUpdate: (update: StreamUpdate) => void,
+): Promise<SendOutcome> {
+  const onEvent = new Channel<StreamUpdate>(onUpdate);
+  return profileCall<SendOutcome>('submit_tool_results', { assistantMessageId, results, onEvent });
+}
+
 export function stopStream(assistantMessageId: string): Promise<null> {
   return profileCall<null>('stop_stream', { assistantMessageId });
 }
@@ -305,9 +320,56 @@ export function sendMessageReadAloud(
   return profileCall<ReadAloudOutcome>('send_message_read_aloud', { request, voice, onEvent, onAudio: onAudioChannel });
 }
 
-/** Transcribes an audio file at a public URL (Paraformer file transcription). */
-export function transcribeUrl(url: string): Promise<Transcript> {
-  return profileCall<Transcript>('transcribe_url', { url });
+/** Transcribes an audio file at a public URL (Paraformer file transcription) as a durable job:
+ * `onProgress` hears each status change; resolves with the finished job (failed jobs resolve
+ * too, with their error). It rejects when refused before a job exists, and when the network fails
+ * while polling: the job then stays pending/running (listed) and `resumeTranscriptions` follows it. */
+export function transcribeUrl(url: string, onProgress: (job: TranscriptionJob) => void): Promise<TranscriptionJob> {
+  const onEvent = new Channel<TranscriptionJob>(onProgress);
+  return profileCall<TranscriptionJob>('transcribe_url', { url, onEvent });
+}
+
+/** Follows the transcriptions a restart interrupted (pending or running with a task id). */
+export function resumeTranscriptions(onProgress: (job: TranscriptionJob) => void): Promise<TranscriptionJob[]> {
+  const onEvent = new Channel<TranscriptionJob>(onProgress);
+  return profileCall<TranscriptionJob[]>('resume_transcriptions', { onEvent });
+}
+
+/** Newest first. */
+export function listTranscriptions(limit = 100): Promise<TranscriptionJob[]> {
+  return profileCall<TranscriptionJob[]>('list_transcriptions', { limit });
+}
+
+export function deleteTranscription(jobId: string): Promise<null> {
+  return profileCall<null>('delete_transcription', { jobId });
+}
+
+// --- Live recognition (microphone) ----------------------------------------------------------
+
+/** Opens a real-time recognition task for 16-bit little-endian mono PCM at `sampleRate` (8,000
+ * or 16,000 Hz); events arrive through `onEvent` while audio is pushed. Returns the session id. */
+export function startLiveTranscription(
+  sampleRate: number,
+  languageHints: string[],
+  onEvent: (event: LiveTranscriptEvent) => void,
+): Promise<string> {
+  const channel = new Channel<LiveTranscriptEvent>(onEvent);
+  return profileCall<string>('start_live_transcription', { sampleRate, languageHints, onEvent: channel });
+}
+
+/** Sends the next piece of audio (base64 of PCM as announced at the start), in order. */
+export function pushLiveAudio(sessionId: string, pcmBase64: string): Promise<null> {
+  return profileCall<null>('push_live_audio', { sessionId, pcmBase64 });
+}
+
+/** Ends the audio and waits for the last sentences: the whole transcript (recorded in usage). */
+export function finishLiveTranscription(sessionId: string): Promise<Transcript> {
+  return profileCall<Transcript>('finish_live_transcription', { sessionId });
+}
+
+/** Drops the session and its audio; nothing is recorded. Unknown ids are not an error. */
+export function cancelLiveTranscription(sessionId: string): Promise<null> {
+  return profileCall<null>('cancel_live_transcription', { sessionId });
 }
 
 // --- Meetings (Tingwu) ----------------------------------------------------------------------

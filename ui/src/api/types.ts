@@ -66,7 +66,9 @@ export interface MessageError {
 
 export type MessageStatus = 'complete' | 'streaming' | 'partial' | 'failed';
 
-export type MessageRole = 'user' | 'assistant' | 'system';
+/** `tool`: the result of one of the model's tool calls, given by the person (or a script) with
+ * `submit_tool_results`; its `toolCallId` names the call it answers. */
+export type MessageRole = 'user' | 'assistant' | 'system' | 'tool';
 
 export interface Message {
   id: string;
@@ -90,7 +92,15 @@ export interface Message {
   attachments: Attachment[];
   /** CNY, from the registry's price; null when unknown or not a paid reply. */
   costCny: number | null;
+  /** For a `tool` message: the id of the tool call it answers; null otherwise. */
+  toolCallId: string | null;
+  /** Why the model stopped, as the API said (`stop`, `length` when `maxTokens` or the model's
+   * limit cut it, `tool_calls`); null while streaming, for user messages and for replies that
+   * ended without one (stopped, failed, stored before this field existed). */
+  finishReason: FinishReason | null;
 }
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface ConversationSummary {
   id: string;
@@ -131,14 +141,29 @@ export interface SendRequest {
 
 /** A reply's stream. `userMessage` is null for regenerate (the reply answers an existing one). */
 export type StreamUpdate =
-  | { type: 'started'; conversationId: string; userMessage: Message | null; assistantMessage: Message }
+  | {
+      type: 'started';
+      conversationId: string;
+      userMessage: Message | null;
+      assistantMessage: Message;
+      /** `submit_tool_results` only: the stored `tool` messages, in order, between the assistant
+       * message that made the calls and this reply (absent for every other command). */
+      toolMessages?: Message[];
+    }
   | { type: 'resumed'; conversationId: string; assistantMessage: Message }
   | { type: 'delta'; text: string }
   | { type: 'reasoning'; text: string }
   | { type: 'searchSources'; sources: SearchSource[] }
   | { type: 'toolCalls'; calls: ToolCall[] }
   | { type: 'retrying'; attempt: number; delayMs: number; reason: string }
-  | { type: 'finished'; status: MessageStatus; usage: Usage | null; error: DeskError | null; costCny: number | null };
+  | {
+      type: 'finished';
+      status: MessageStatus;
+      usage: Usage | null;
+      error: DeskError | null;
+      costCny: number | null;
+      finishReason: FinishReason | null;
+    };
 
 export interface SendOutcome {
   conversationId: string;
@@ -198,6 +223,40 @@ export interface ChatParams {
   enableThinking: boolean | null;
   enableSearch: boolean;
   systemPrompt: string | null;
+  /** Functions the model may call (sent as `tools`); empty: none. Refused (`unsupported_by_model`) for a
+   * model whose registry entry has no tool support. */
+  tools: ToolDefinition[];
+  /** `null` sends no `tool_choice` (the API's `auto`). Ignored when `tools` is empty. */
+  toolChoice: ToolChoice | null;
+  /** `json_object` asks for a JSON answer (`response_format`); the API requires the word "JSON"
+   * in the prompt or system prompt, so the core refuses (`bad_request`) a request without it. */
+  responseFormat: ResponseFormat;
+  /** Same seed + same request → (mostly) the same answer. 0 ≤ seed < 2^31. */
+  seed: number | null;
+  /** Up to 4 strings; generation stops before any of them. */
+  stop: string[];
+  /** Caps the answer (1 ≤ n ≤ the model's output limit); a reply cut by it ends `complete` with
+   * `finishReason: 'length'` and can be continued like a partial one. */
+  maxTokens: number | null;
+}
+
+/** One function tool, as the `function` object of the API's `tools` array. */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  /** A JSON Schema object describing the arguments. */
+  parameters: unknown;
+}
+
+/** `auto` and `none` as the API spells them; `{ function }` forces that function. */
+export type ToolChoice = 'auto' | 'none' | { function: string };
+
+export type ResponseFormat = 'text' | 'json_object';
+
+/** The result of one tool call, answering the call with that id. */
+export interface ToolResult {
+  toolCallId: string;
+  content: string;
 }
 
 export type ConversationScope = 'active' | 'archived' | 'trash';
@@ -409,6 +468,34 @@ export interface Transcript {
   sentences: TranscriptSentence[];
   durationSeconds: number | null;
 }
+
+export type TranscriptionStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+
+/** A file transcription (Paraformer / Fun-ASR async task) kept in the store: its task id is saved
+ * the moment Bailian returns it, so a restart resumes polling instead of losing the task. */
+export interface TranscriptionJob {
+  id: string;
+  fileUrl: string;
+  model: string;
+  taskId: string | null;
+  status: TranscriptionStatus;
+  errorCode: ErrorCode | null;
+  dashscopeCode: string | null;
+  errorMessage: string | null;
+  /** Present once `succeeded` (the result is fetched from its `transcription_url` and stored). */
+  transcript: Transcript | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Real-time recognition from the microphone (or any pushed audio), as it happens. */
+export type LiveTranscriptEvent =
+  /** The sentence being spoken, revised as more audio arrives; replaces the previous partial. */
+  | { type: 'partial'; text: string; beginMs: number }
+  /** A sentence the recogniser settled on; the partial is cleared. */
+  | { type: 'sentence'; sentence: TranscriptSentence }
+  /** The task failed (network, quota, bad audio); the session is over. */
+  | { type: 'failed'; error: DeskError };
 
 export interface BackupInfo {
   path: string;

@@ -1,6 +1,7 @@
 import { memo, useCallback, useState, type Ref } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Assistant, ChatParams, ModelView } from '../api/types';
+import { isCustomised } from '../state/chatParams';
 import type { ModelGroup } from '../state/useModels';
 import { MenuIcon, SlidersIcon } from './icons';
 import { ModelPicker } from './ModelPicker';
@@ -29,8 +30,7 @@ function ChatHeaderView(props: Props) {
   const { t } = useTranslation();
   const [panelOpen, setPanelOpen] = useState(false);
   const closePanel = useCallback(() => setPanelOpen(false), []);
-  const customised =
-    params.systemPrompt !== null || params.temperature !== null || params.enableThinking !== null || params.enableSearch;
+  const customised = isCustomised(params);
 
   return (
     <header className="chat-header">

@@ -4,6 +4,7 @@ import type { ChatParams, ConversationPatch, ConversationSummary, Message, NewAt
 import type { ErrorAction } from '../errors/errorActions';
 import { loadAttachment } from '../state/attachmentCache';
 import { filesOf } from '../state/attachmentFiles';
+import { mentionsJson, withDefaults } from '../state/chatParams';
 import { isAssistantModel, resetAssistants, useAssistants } from '../state/useAssistants';
 import type { ChatSession } from '../state/useChatSession';
 import type { Models } from '../state/useModels';
@@ -16,8 +17,8 @@ import { Composer, type ComposerHandle } from './Composer';
 import type { MessageActions } from './messageActions';
 import { MessageList } from './MessageList';
 import { SpeechBar } from './voice/ReadAloud';
+import { parseToolThreadKey, toolThreadKey, ToolThreadContext, type ToolThread } from './tools/toolContext';
 
-export const NO_PARAMS: ChatParams = { temperature: null, enableThinking: null, enableSearch: false, systemPrompt: null };
 
 interface Props {
   session: ChatSession;
@@ -72,7 +73,9 @@ export function ChatView(props: Props) {
   const overridden = override !== null && override.conversationId === chat.conversationId ? override.model : null;
   const model = isNew ? draftModel : (overridden ?? conversation?.model ?? lastModel(path) ?? draftModel);
   const modelView = models.byId.get(model);
-  const params = isNew ? (draftParams ?? NO_PARAMS) : (conversation?.params ?? NO_PARAMS);
+  // Parameters stored before the newer fields existed are read with their defaults.
+  const storedParams = isNew ? draftParams : conversation?.params;
+  const params = useMemo(() => withDefaults(storedParams), [storedParams]);
 
   const streamingHere =
     activeStream !== null &&
@@ -119,6 +122,20 @@ export function ChatView(props: Props) {
       return result;
     },
     [send, isNew, model, overridden, leafId, draftParams, onConversationStarted],
+  );
+
+  // Which tool calls have results, and the names of the calls: rebuilt only when those change.
+  const threadKey = useMemo(() => toolThreadKey(chat.messages, chat.tree), [chat.messages, chat.tree]);
+  const { submitToolResults } = session;
+  const toolThread = useMemo<ToolThread>(
+    () => ({ ...parseToolThreadKey(threadKey), submit: submitToolResults }),
+    [threadKey, submitToolResults],
+  );
+
+  // JSON output needs the word "JSON" in the prompt or the system prompt; the core would refuse.
+  const checkPrompt = useCallback(
+    (prompt: string) => (params.responseFormat === 'json_object' && !mentionsJson(prompt, params.systemPrompt) ? 'jsonMissing' : null),
+    [params.responseFormat, params.systemPrompt],
   );
 
   const { regenerate, continueReply, deleteMessage, stepBranch } = session;
@@ -225,6 +242,7 @@ export function ChatView(props: Props) {
         onOpenMenu={onOpenMenu}
       />
       {placeholder ?? (
+        <ToolThreadContext value={toolThread}>
         <MessageList
           key={chat.viewKey}
           messages={path}
@@ -237,6 +255,7 @@ export function ChatView(props: Props) {
           busy={busy}
           actions={actions}
         />
+        </ToolThreadContext>
       )}
       <p className="sr-only" role="status" data-testid="reply-announcement">
         {chat.announcement ? t(`chat.announce.${chat.announcement}`) : ''}
@@ -251,6 +270,7 @@ export function ChatView(props: Props) {
         demo={demo}
         acceptsImages={acceptsImages}
         onSend={onSend}
+        checkPrompt={checkPrompt}
         onStop={session.stop}
         inputRef={inputRef}
         handleRef={composer}

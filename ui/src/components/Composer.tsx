@@ -1,8 +1,10 @@
 import {
   memo,
   useCallback,
+  useEffect,
   useImperativeHandle,
   useLayoutEffect,
+  useMemo,
   useRef,
   useState,
   type ClipboardEvent,
@@ -21,9 +23,10 @@ import {
   type AttachmentProblem,
   type PendingAttachment,
 } from '../state/attachmentFiles';
+import { clearPendingDraft, usePendingDraft } from '../state/chatDraft';
 import type { SendResult } from '../state/useChatSession';
 import { insertAtCaret } from '../voice/insertText';
-import { useDictation } from '../voice/useDictation';
+import { joinSpoken, useDictation, type DictationHandlers } from '../voice/useDictation';
 import { useFileTranscription } from '../voice/useFileTranscription';
 import { AttachIcon, CloseIcon, SendIcon, StopIcon } from './icons';
 import { AudioFileButton, DictationButton, VoiceStatus } from './voice/VoiceControls';
@@ -42,6 +45,8 @@ interface Props {
   /** The chosen model reads images: the attach button, drops and pastes are offered. */
   acceptsImages: boolean;
   onSend: (prompt: string, attachments: NewAttachment[]) => Promise<SendResult>;
+  /** Checks a prompt before it goes: a problem is shown under the input and nothing is sent. */
+  checkPrompt?: (prompt: string) => 'jsonMissing' | null;
   onStop: () => void;
   /** Shared with the app so shortcuts can focus the input. */
   inputRef: RefObject<HTMLTextAreaElement | null>;
@@ -54,9 +59,10 @@ const MAX_HEIGHT_PX = 240;
  * Holds the draft (text and images) itself so typing re-renders only the composer, never the
  * message history.
  */
-function ComposerView({ streaming, busyElsewhere, demo, acceptsImages, onSend, onStop, inputRef, handleRef }: Props) {
-  const { t } = useTranslation();
+function ComposerView({ streaming, busyElsewhere, demo, acceptsImages, onSend, checkPrompt, onStop, inputRef, handleRef }: Props) {
+  const { t, i18n } = useTranslation();
   const [draft, setDraft] = useState('');
+  const [promptProblem, setPromptProblem] = useState<'jsonMissing' | null>(null);
   const [attachments, setAttachments] = useState<PendingAttachment[]>([]);
   const [problem, setProblem] = useState<AttachmentProblem | 'noImages' | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -89,7 +95,52 @@ function ComposerView({ streaming, busyElsewhere, demo, acceptsImages, onSend, o
     },
     [inputRef],
   );
-  const dictation = useDictation(insertText);
+  // Text another screen started a new chat with (a transcript) becomes the draft.
+  const pendingDraft = usePendingDraft();
+  const [takenDraft, setTakenDraft] = useState(0);
+  if (pendingDraft && pendingDraft.nonce !== takenDraft) {
+    setTakenDraft(pendingDraft.nonce);
+    setDraft(pendingDraft.text);
+  }
+  useEffect(() => {
+    if (takenDraft !== 0) clearPendingDraft(takenDraft);
+  }, [takenDraft]);
+
+  // Live dictation writes into the draft where the caret was when it began: the settled
+  // sentences, then the one being spoken, replaced as the recogniser revises it.
+  const draftRef = useRef(draft);
+  useLayoutEffect(() => {
+    draftRef.current = draft;
+  }, [draft]);
+  const anchor = useRef<{ base: string; start: number; end: number } | null>(null);
+  const dictationHandlers = useMemo<DictationHandlers>(
+    () => ({
+      onBegin: () => {
+        const base = draftRef.current;
+        const el = inputRef.current;
+        anchor.current = { base, start: el?.selectionStart ?? base.length, end: el?.selectionEnd ?? base.length };
+      },
+      onText: ({ settled, partial, final }) => {
+        const at = anchor.current;
+        if (!at) return;
+        const words = joinSpoken(settled, partial);
+        const inserted = words === '' ? { text: at.base, caret: at.start } : insertAtCaret(at.base, words, at.start, at.end);
+        setDraft(inserted.text);
+        if (final) {
+          caret.current = inserted.caret;
+          anchor.current = null;
+        }
+      },
+      onCancel: () => {
+        const at = anchor.current;
+        anchor.current = null;
+        if (at) setDraft(at.base);
+      },
+    }),
+    [inputRef],
+  );
+  const dictation = useDictation(dictationHandlers, i18n.language);
+  const dictating = dictation.phase !== 'idle';
   const audioFile = useFileTranscription(insertText);
 
   const addFiles = (files: File[]) => {
@@ -111,8 +162,11 @@ function ComposerView({ streaming, busyElsewhere, demo, acceptsImages, onSend, o
   const outgoing = acceptsImages ? attachments : [];
 
   const submit = () => {
-    if (!sendable) return;
+    if (!sendable || dictating) return;
     if (draft.trim() === '' && outgoing.length === 0) return;
+    const refused = checkPrompt?.(draft) ?? null;
+    setPromptProblem(refused);
+    if (refused) return;
     const prompt = draft;
     const sent = attachments;
     setDraft('');
@@ -174,6 +228,11 @@ function ComposerView({ streaming, busyElsewhere, demo, acceptsImages, onSend, o
           {t(`attachments.problem.${problem}`)}
         </p>
       ) : null}
+      {promptProblem ? (
+        <p className="composer-problem" role="alert" data-testid="prompt-problem">
+          {t(`composer.${promptProblem}`)}
+        </p>
+      ) : null}
       <VoiceStatus
         phase={dictation.phase}
         fileBusy={audioFile.busy}
@@ -219,7 +278,13 @@ function ComposerView({ streaming, busyElsewhere, demo, acceptsImages, onSend, o
           placeholder={demo ? t('composer.placeholderDemo') : t('composer.placeholder')}
           rows={1}
           value={draft}
-          onChange={(event) => setDraft(event.target.value)}
+          readOnly={dictating}
+          aria-busy={dictating || undefined}
+          data-dictating={dictating || undefined}
+          onChange={(event) => {
+            setDraft(event.target.value);
+            if (promptProblem) setPromptProblem(null);
+          }}
           onKeyDown={onKeyDown}
           onPaste={onPaste}
         />

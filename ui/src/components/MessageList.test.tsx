@@ -167,7 +167,7 @@ describe('the message list', () => {
     expect(streamedRenders).toBeLessThanOrEqual(3);
     for (const [id, count] of before) if (id !== 'a-new') expect(renders.byId.get(id), id).toBe(count);
 
-    act(() => emit({ type: 'finished', status: 'complete', usage: null, error: null, costCny: null }));
+    act(() => emit({ type: 'finished', status: 'complete', usage: null, error: null, costCny: null, finishReason: null }));
     done.resolve();
   });
 });

@@ -1,9 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Message } from '../api/types';
 import type { FocusRequest, RetryNotice, ThinkingTime } from '../state/chatReducer';
 import { siblingPosition, type MessageTree } from '../state/messageTree';
+import { record, tracing } from '../perf/trace';
 import { ArrowDownIcon } from './icons';
 import type { MessageActions } from './messageActions';
 import { MessageRow } from './MessageRow';
@@ -44,15 +45,39 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
   const scroller = useRef<HTMLDivElement>(null);
   const placedInitially = useRef(false);
   const [expiredFocus, setExpiredFocus] = useState<number | null>(null);
+  // Render-to-commit time of the list and its rows, for tests/e2e/perf.mjs's trace.
+  const renderStarted = tracing() ? performance.now() : 0;
+  useLayoutEffect(() => {
+    if (renderStarted > 0) record('message list commit', performance.now() - renderStarted);
+  });
+
+  // The virtualiser recomputes every row's position whenever `getItemKey` is a new function, so
+  // a new one each render (each streamed frame) cost a pass over all 10,000 rows, with a height
+  // estimate each. The shown path is fixed by its length and its two ends (two different paths
+  // through the tree end at different leaves), so keys and estimates are redone only when one of
+  // those changes; the streaming row's growth is measured, not estimated.
+  const count = messages.length;
+  const firstId = messages[0]?.id;
+  const lastId = messages[count - 1]?.id;
+  const rowShape = useMemo(() => {
+    const ids = messages.map((m) => m.id);
+    const estimates = messages.map(estimateHeight);
+    return {
+      getItemKey: (index: number) => ids[index] ?? index,
+      estimateSize: (index: number) => estimates[index] ?? estimateHeight(undefined),
+    };
+    // `messages` changes with every streamed frame; the path's shape only with these.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [count, firstId, lastId]);
 
   // The virtualiser's functions are not memoisable by the React compiler; this component does not
   // rely on it, and the rows below are memoised by hand.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
-    count: messages.length,
+    count,
     getScrollElement: () => scroller.current,
-    estimateSize: (index) => estimateHeight(messages[index]),
-    getItemKey: (index) => messages[index]?.id ?? index,
+    estimateSize: rowShape.estimateSize,
+    getItemKey: rowShape.getItemKey,
     overscan: 4,
     paddingStart: 20,
     paddingEnd: 12,
@@ -67,6 +92,7 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
   useLayoutEffect(() => {
     if (placedInitially.current || messages.length === 0) return;
     placedInitially.current = true;
+    performance.mark('desk:view-committed');
     if (focusIndex >= 0) virtualizer.scrollToIndex(focusIndex, { align: 'center' });
     else virtualizer.scrollToEnd();
   }, [messages.length, focusIndex, virtualizer]);

@@ -15,6 +15,8 @@ import type { MessageActions } from './messageActions';
 import { MessageEditor } from './MessageEditor';
 import { SearchSources, ToolCalls } from './SourcesAndTools';
 import { ThinkingSection } from './ThinkingSection';
+import { ToolCallsForm, ToolResultRow } from './tools/ToolCallsForm';
+import { useToolThread } from './tools/toolContext';
 import { ReadAloudButton } from './voice/ReadAloud';
 
 export interface MessageRowProps {
@@ -45,7 +47,24 @@ function MessageRowView(props: MessageRowProps) {
 
   const canEdit = message.role === 'user';
   const canRegenerate = isAssistant && message.parentId !== null && !streaming;
-  const canContinue = isAssistant && message.status === 'partial';
+  // Cut by the token limit: complete as far as it goes, and continued like a partial reply.
+  const cutAtLimit = isAssistant && message.status === 'complete' && message.finishReason === 'length';
+  const canContinue = isAssistant && (message.status === 'partial' || cutAtLimit);
+
+  if (message.role === 'tool') {
+    return (
+      <article
+        className="message message--tool"
+        data-testid="message"
+        data-role="tool"
+        data-status={message.status}
+        data-message-id={message.id}
+        data-highlighted={highlighted || undefined}
+      >
+        <ToolResultRow message={message} />
+      </article>
+    );
+  }
 
   return (
     <article
@@ -81,7 +100,7 @@ function MessageRowView(props: MessageRowProps) {
       {message.searchSources.length > 0 ? (
         <SearchSources sources={message.searchSources} documents={isAssistantModel(message.model)} />
       ) : null}
-      {message.toolCalls.length > 0 ? <ToolCalls calls={message.toolCalls} /> : null}
+      {message.toolCalls.length > 0 ? <ToolCallsPart message={message} busy={busy} /> : null}
 
       <div className="message-body">
         {editing ? (
@@ -134,6 +153,27 @@ function MessageRowView(props: MessageRowProps) {
                 ) : null}
               </>
             )}
+          </div>
+        </div>
+      ) : null}
+
+      {cutAtLimit ? (
+        <div className="message-problem message-problem--length" role="note" data-testid="length-notice">
+          <AlertIcon size={16} />
+          <div className="error-explanation">
+            <p className="problem-label">{t('message.lengthStopped')}</p>
+            <p className="error-hint">{t('message.lengthHint')}</p>
+            <div className="error-actions length-actions">
+              <button
+                type="button"
+                className="secondary-button"
+                data-testid="length-continue"
+                disabled={busy}
+                onClick={() => actions.continueReply(message.id)}
+              >
+                {t('errorActions.continue')}
+              </button>
+            </div>
           </div>
         </div>
       ) : null}
@@ -243,6 +283,13 @@ function MessageRowView(props: MessageRowProps) {
       )}
     </article>
   );
+}
+
+/** The calls the model made: a form for their results until they have some, then the list. */
+function ToolCallsPart({ message, busy }: { message: Message; busy: boolean }) {
+  const { answered } = useToolThread();
+  if (message.status === 'complete' && !answered.has(message.id)) return <ToolCallsForm message={message} busy={busy} />;
+  return <ToolCalls calls={message.toolCalls} />;
 }
 
 /** The model's id, or an assistant's name (its id in the tooltip). */

@@ -1,6 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatParams, ModelView } from '../api/types';
+import { outputLimit } from '../state/chatParams';
+import { JsonOutputField, MaxTokensField, SeedField, StopSequencesField, ToolsField, useAdvancedDraft } from './params/ParamFields';
 
 interface Props {
   params: ChatParams;
@@ -13,7 +15,8 @@ interface Props {
 
 const DEFAULT_TEMPERATURE = 0.7;
 
-/** How this conversation asks: system prompt, temperature, thinking and web search. */
+/** How this conversation asks: system prompt, temperature, thinking, web search, the answer's
+ * form and length, and the tools the model may call. */
 export function ParamsPanel({ params, model, isNew, onSave, onClose }: Props) {
   const { t } = useTranslation();
   const id = useId();
@@ -21,6 +24,8 @@ export function ParamsPanel({ params, model, isNew, onSave, onClose }: Props) {
   const [temperature, setTemperature] = useState<number | null>(params.temperature);
   const [thinking, setThinking] = useState<boolean | null>(params.enableThinking);
   const [search, setSearch] = useState(params.enableSearch);
+  const limit = outputLimit(model);
+  const advanced = useAdvancedDraft(params, limit);
   const form = useRef<HTMLFormElement>(null);
 
   // A popover: it takes focus when it opens, and Escape or a click outside it closes it.
@@ -47,14 +52,19 @@ export function ParamsPanel({ params, model, isNew, onSave, onClose }: Props) {
   // core's request preparation decide.
   const thinkingSupport = model && model.known ? model.thinking : 'optional';
   const searchSupported = model && model.known ? model.search : true;
+  const toolsSupported = model && model.known ? model.tools : true;
+  const values = advanced.values(toolsSupported);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    // Nothing wrong is ever saved (and so never sent): each field says what to fix.
+    if (values === null) return;
     onSave({
       systemPrompt: systemPrompt.trim() === '' ? null : systemPrompt,
       temperature,
       enableThinking: thinkingSupport === 'optional' ? thinking : null,
       enableSearch: searchSupported ? search : false,
+      ...values,
     });
   };
 
@@ -139,11 +149,31 @@ export function ParamsPanel({ params, model, isNew, onSave, onClose }: Props) {
         </label>
       ) : null}
 
+      <h3 className="params-section-title">{t('params.answerSection')}</h3>
+      <JsonOutputField draft={advanced} systemPrompt={systemPrompt} look="panel" />
+      <MaxTokensField draft={advanced} limit={limit} look="panel" />
+      <StopSequencesField draft={advanced} look="panel" />
+      <SeedField draft={advanced} look="panel" />
+
+      <h3 className="params-section-title">{t('params.toolsSection')}</h3>
+      {toolsSupported ? (
+        <ToolsField draft={advanced} />
+      ) : (
+        <p className="fine-print" data-testid="param-tools-unsupported">
+          {t('params.toolsUnsupported')}
+        </p>
+      )}
+
+      {values === null ? (
+        <p className="params-problem" role="status" data-testid="params-invalid">
+          {t('params.fixProblems')}
+        </p>
+      ) : null}
       <div className="panel-actions">
         <button type="button" className="text-button" onClick={onClose}>
           {t('params.cancel')}
         </button>
-        <button type="submit" className="primary-button primary-button--small" data-testid="params-save">
+        <button type="submit" className="primary-button primary-button--small" data-testid="params-save" disabled={values === null}>
           {t('params.save')}
         </button>
       </div>

@@ -39,7 +39,7 @@ export const ToolCalls = memo(function ToolCalls({ calls }: { calls: ToolCall[] 
   );
 });
 
-function prettyJson(text: string): string {
+export function prettyJson(text: string): string {
   try {
     return JSON.stringify(JSON.parse(text), null, 2);
   } catch {

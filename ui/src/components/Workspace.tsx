@@ -7,6 +7,7 @@ import { useChatSession } from '../state/useChatSession';
 import { useConversationList } from '../state/useConversationList';
 import { useMediaQuery } from '../state/useMediaQuery';
 import { useModels } from '../state/useModels';
+import { registerNewChat } from '../state/chatDraft';
 import { registerWorkspace, showScreen, useNavigation, type Screen } from '../state/workspaceNavigation';
 import { replyReadAloud } from '../voice/replyReadAloud';
 import { ChatView } from './ChatView';
@@ -17,6 +18,7 @@ import { SearchPalette } from './SearchPalette';
 import { matchShortcut } from './shortcuts';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { Sidebar } from './Sidebar';
+import { loadAllModules } from './markdown/lazyModules';
 
 const NARROW_QUERY = '(max-width: 719.98px)';
 
@@ -30,6 +32,8 @@ const MeetingsScreen = lazy(() => import('../screens/MeetingsScreen').then((m) =
 type Overlay = 'search' | 'help' | null;
 
 /** The app once a backend is ready (live or demo): navigation, conversations, chat and the other screens. */
+const MODULE_PRELOAD_DELAY_MS = 800;
+
 export function Workspace({ status, notify }: { status: AppStatus; notify: (error: DeskError) => void }) {
   const { t, i18n } = useTranslation();
   const demo = status.mode === 'demo';
@@ -44,6 +48,12 @@ export function Workspace({ status, notify }: { status: AppStatus; notify: (erro
   const inputRef = useRef<HTMLTextAreaElement | null>(null);
 
   useEffect(() => registerWorkspace(), []);
+  // Highlighting and math load on first use; fetched here once the workspace has settled, their
+  // parse no longer lands in the frames that open a thread or stream its first code block.
+  useEffect(() => {
+    const timer = setTimeout(() => void loadAllModules(), MODULE_PRELOAD_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, []);
 
   const list = useConversationList(notify);
   const models = useModels(status.models, notify);
@@ -68,6 +78,9 @@ export function Workspace({ status, notify }: { status: AppStatus; notify: (erro
     goTo('chat');
     requestAnimationFrame(() => inputRef.current?.focus());
   }, [newChat, goTo]);
+
+  // Another screen (a transcript) can start a new chat with text in its composer.
+  useEffect(() => registerNewChat(startNewChat), [startNewChat]);
 
   const open = useCallback(
     (conversationId: string) => {

@@ -36,7 +36,7 @@ function loaded(messages: Message[]): ChatState {
 const shown = (state: ChatState) => state.path.map((id) => state.messages[state.tree.indexById.get(id)!].content);
 
 function finished(viewKey: number, messageId: string, extra: Partial<Extract<ChatAction, { type: 'finished' }>> = {}): ChatAction {
-  return { type: 'finished', viewKey, messageId, status: 'complete', usage: null, error: null, costCny: null, at: 0, ...extra };
+  return { type: 'finished', viewKey, messageId, status: 'complete', usage: null, error: null, costCny: null, finishReason: null, at: 0, ...extra };
 }
 
 function streamed(viewKey: number, messageId: string, content: string, reasoning = '', at = 0): ChatAction {

@@ -1,6 +1,7 @@
 import type {
   ConversationSummary,
   ConversationView,
+  FinishReason,
   Message,
   MessageError,
   MessageStatus,
@@ -71,7 +72,14 @@ export type ChatAction =
   | { type: 'loadRequested'; viewKey: number; conversationId: string; focusMessageId?: string | null }
   | { type: 'viewLoaded'; view: ConversationView }
   | { type: 'loadFailed'; conversationId: string }
-  | Viewed<{ type: 'started'; conversationId: string; userMessage: Message | null; assistantMessage: Message }>
+  | Viewed<{
+      type: 'started';
+      conversationId: string;
+      userMessage: Message | null;
+      assistantMessage: Message;
+      /** Tool results stored ahead of the reply (`submit_tool_results`), in order. */
+      toolMessages?: readonly Message[];
+    }>
   | Viewed<{ type: 'resumed'; assistantMessage: Message }>
   | Viewed<{ type: 'streamed'; messageId: string; content: string; reasoning: string; at: number }>
   | Viewed<{ type: 'searchSources'; messageId: string; sources: SearchSource[] }>
@@ -84,6 +92,8 @@ export type ChatAction =
       usage: Usage | null;
       error: MessageError | null;
       costCny: number | null;
+      /** Why the model stopped; null when the stream did not say. */
+      finishReason: FinishReason | null;
       at: number;
     }>
   | Viewed<{ type: 'requestIdNoted'; messageId: string; requestId: string }>
@@ -206,11 +216,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 
     case 'started': {
       const { userMessage, assistantMessage } = action;
+      // Tool results go between the calls and the reply, each following the one before.
+      const incoming = [...(userMessage ? [userMessage] : []), ...(action.toolMessages ?? []), assistantMessage];
       // The new messages are shown even where an older sibling was picked by hand.
       const selections: Record<string, string> = { ...state.selections };
-      if (userMessage) selections[parentKeyOf(userMessage)] = userMessage.id;
-      selections[parentKeyOf(assistantMessage)] = assistantMessage.id;
-      const next = upsert(state, userMessage ? [userMessage, assistantMessage] : [assistantMessage], selections);
+      for (const message of incoming) selections[parentKeyOf(message)] = message.id;
+      const next = upsert(state, incoming, selections);
       return {
         ...next,
         conversationId: action.conversationId,
@@ -269,6 +280,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           usage: action.usage ?? m.usage,
           error: action.error,
           costCny: action.costCny ?? m.costCny,
+          finishReason: action.finishReason,
         })),
       };
     }

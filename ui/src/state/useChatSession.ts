@@ -7,6 +7,7 @@ import {
   sendMessage,
   sendMessageReadAloud,
   stopStream,
+  submitToolResults as submitToolResultsCommand,
 } from '../api/desk';
 import type {
   BudgetStatus,
@@ -17,9 +18,14 @@ import type {
   SendOutcome,
   SendRequest,
   StreamUpdate,
+  ToolResult,
 } from '../api/types';
-import { chatReducer, initialChatState, type ChatState } from './chatReducer';
+import { traced } from '../perf/trace';
+import { chatReducer, initialChatState, type ChatState, type ChatAction } from './chatReducer';
 import { createFrameBatcher } from './frameBatcher';
+
+const tracedChatReducer = (state: ChatState, action: ChatAction): ChatState =>
+  traced('chat reducer', () => chatReducer(state, action));
 
 /** The one reply in flight. Mutable on purpose: channel callbacks fill it in as events arrive. */
 interface InFlight {
@@ -58,6 +64,8 @@ export interface ChatSession {
   regenerate: (assistantMessageId: string) => Promise<SendResult>;
   /** Writes on where a partial reply stopped. */
   continueReply: (assistantMessageId: string) => Promise<SendResult>;
+  /** Answers the tool calls of an assistant message and streams the model's next reply. */
+  submitToolResults: (assistantMessageId: string, results: ToolResult[]) => Promise<SendResult>;
   deleteMessage: (messageId: string) => Promise<void>;
   stepBranch: (messageId: string, step: number) => void;
   conversationChanged: (conversation: ConversationSummary) => void;
@@ -113,7 +121,7 @@ export function useChatSession(options: {
   readAloud?: ReadAloudHooks;
 }): ChatSession {
   const { notify, onReplySettled, readAloud } = options;
-  const [chat, dispatch] = useReducer(chatReducer, initialChatState);
+  const [chat, dispatch] = useReducer(tracedChatReducer, initialChatState);
   const [activeStream, setActiveStream] = useState<ActiveStream | null>(null);
   const [budgetNotice, setBudgetNotice] = useState<BudgetStatus | null>(null);
 
@@ -128,8 +136,13 @@ export function useChatSession(options: {
 
   const loadView = useCallback(
     (conversationId: string) => {
+      // Marks for tests/e2e/perf.mjs: how much of opening a thread is the IPC, how much the page.
+      performance.mark('desk:conversation-requested');
       getConversation(conversationId).then(
-        (view) => dispatch({ type: 'viewLoaded', view }),
+        (view) => {
+          performance.mark('desk:conversation-received');
+          dispatch({ type: 'viewLoaded', view });
+        },
         (error: DeskError) => {
           dispatch({ type: 'loadFailed', conversationId });
           notify(error);
@@ -217,6 +230,7 @@ export function useChatSession(options: {
               conversationId: update.conversationId,
               userMessage: update.userMessage,
               assistantMessage: update.assistantMessage,
+              toolMessages: update.toolMessages,
             });
             begin(update.conversationId, update.assistantMessage.id);
             return;
@@ -262,6 +276,7 @@ export function useChatSession(options: {
                 usage: update.usage,
                 error: messageError(update.error),
                 costCny: update.costCny,
+                finishReason: update.finishReason ?? null,
                 at: Date.now(),
               });
               if (update.error?.requestId)
@@ -301,6 +316,7 @@ export function useChatSession(options: {
               usage: null,
               error: messageError(failure),
               costCny: null,
+              finishReason: null,
               at: Date.now(),
             });
           }
@@ -362,6 +378,12 @@ export function useChatSession(options: {
     [run],
   );
 
+  const submitToolResults = useCallback(
+    (assistantMessageId: string, results: ToolResult[]) =>
+      run((onUpdate) => submitToolResultsCommand(assistantMessageId, results, onUpdate)),
+    [run],
+  );
+
   const deleteMessage = useCallback(
     async (messageId: string) => {
       const viewKey = viewKeyRef.current;
@@ -405,6 +427,7 @@ export function useChatSession(options: {
     send,
     regenerate,
     continueReply,
+    submitToolResults,
     deleteMessage,
     stepBranch,
     conversationChanged,

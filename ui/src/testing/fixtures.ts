@@ -5,6 +5,12 @@ export const defaultParams: ChatParams = {
   enableThinking: null,
   enableSearch: false,
   systemPrompt: null,
+  tools: [],
+  toolChoice: null,
+  responseFormat: 'text',
+  seed: null,
+  stop: [],
+  maxTokens: null,
 };
 
 export function aMessage(overrides: Partial<Message> & Pick<Message, 'id' | 'role'>): Message {
@@ -23,6 +29,8 @@ export function aMessage(overrides: Partial<Message> & Pick<Message, 'id' | 'rol
     toolCalls: [],
     attachments: [],
     costCny: null,
+    toolCallId: null,
+    finishReason: null,
     ...overrides,
   };
 }

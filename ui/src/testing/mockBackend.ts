@@ -24,6 +24,7 @@ import type {
   ConversationPatch,
   ConversationScope,
   ConversationSummary,
+  ChatParams,
   DeskError,
   DeviceStatus,
   ErrorCode,
@@ -38,9 +39,15 @@ import type {
   Settings,
   StoredImage,
   StreamUpdate,
+  ToolCall,
+  ToolResult,
+  TranscriptionJob,
+  LiveTranscriptEvent,
+  TranscriptSentence,
   UsageGroup,
   UsageTotal,
 } from '../api/types';
+import { withDefaults } from '../state/chatParams';
 import { HIGHLIGHT_END, HIGHLIGHT_START } from '../api/types';
 import { recordOf } from '../screens/meetings/format';
 import {
@@ -60,6 +67,7 @@ import { bytesToBase64, pngArt, svgArt, textToBase64 } from './mockImages';
 import { assistantReply, meetingContentFor, seedAssistants, seedMeetings } from './mockMeetings';
 import { replyFor } from './mockReplies';
 import { similarity } from './mockSemantic';
+import { jsonAnswer, LIVE_SCRIPTS, seedTranscriptions, toolAnswer, toolCallsFor, transcriptFor, type LiveSession } from './mockTools';
 
 export type MockScenario =
   /** A new device: one passwordless profile, no key. Onboarding. */
@@ -178,6 +186,10 @@ export class MockBackend {
   /** Input images of edit tasks, by `<task>:<position>`: stored art or uploaded bytes. */
   private inputArt = new Map<string, { kind: 'svg' | 'png'; seed: number } | BinaryData>();
   private failures = new Map<string, DeskError[]>();
+  /** What a reply cut by `maxTokens` would have said next (continue writes it). */
+  private remainders = new Map<string, string>();
+  private transcriptions: TranscriptionJob[] = [];
+  private live = new Map<string, LiveSession>();
   private tokenCounter = 0;
 
   constructor(options: MockOptions = {}) {
@@ -214,6 +226,7 @@ export class MockBackend {
       }));
       this.meetings = seedMeetings(this.now);
       this.assistants = seedAssistants(this.now);
+      this.transcriptions = seedTranscriptions(this.now);
       // Everything but the latest few messages has been indexed for search by meaning.
       const all = seeded.flatMap((c) => c.messages).sort((a, b) => b.createdAt - a.createdAt);
       for (const m of all.slice(3)) this.indexed.add(m.id);
@@ -383,8 +396,26 @@ export class MockBackend {
     text: string,
     reasoning: string | null,
     onPiece: (piece: string) => void = () => undefined,
+    toolCalls: ToolCall[] = [],
   ): Promise<SendOutcome> {
     const emit = (update: StreamUpdate) => channel.onmessage(update);
+    // The conversation's limits, as the API applies them: the reply ends before a stop sequence,
+    // and after `maxTokens` tokens (a piece of the stream counts as one) with `length`.
+    const params = withDefaults(this.conversation(assistant.conversationId).params);
+    let cut = false;
+    for (const stop of params.stop) {
+      const at = text.indexOf(stop);
+      if (at >= 0) text = text.slice(0, at);
+    }
+    let pieces = streamPieces(text);
+    if (text === '') pieces = [];
+    if (params.maxTokens !== null && pieces.length > params.maxTokens) {
+      this.remainders.set(assistant.id, pieces.slice(params.maxTokens).join(''));
+      pieces = pieces.slice(0, params.maxTokens);
+      cut = true;
+    } else {
+      this.remainders.delete(assistant.id);
+    }
     const pause = () => sleep(this.options.streamDelayMs);
     if (reasoning) {
       for (const piece of streamPieces(reasoning)) {
@@ -394,7 +425,7 @@ export class MockBackend {
         await pause();
       }
     }
-    for (const piece of streamPieces(text)) {
+    for (const piece of pieces) {
       if (this.stopped.has(assistant.id)) break;
       assistant.content += piece;
       emit({ type: 'delta', text: piece });
@@ -413,11 +444,16 @@ export class MockBackend {
     if (stopped) {
       assistant.status = 'partial';
       assistant.error = { code: 'cancelled', message: 'stopped by user' };
-      emit({ type: 'finished', status: 'partial', usage, error: mockError('cancelled', 'stopped by user'), costCny });
+      emit({ type: 'finished', status: 'partial', usage, error: mockError('cancelled', 'stopped by user'), costCny, finishReason: null });
       throw mockError('cancelled', 'stopped by user');
     }
+    if (toolCalls.length > 0) {
+      assistant.toolCalls = toolCalls;
+      emit({ type: 'toolCalls', calls: toolCalls });
+    }
     assistant.status = 'complete';
-    emit({ type: 'finished', status: 'complete', usage, error: null, costCny });
+    assistant.finishReason = toolCalls.length > 0 ? 'tool_calls' : cut ? 'length' : 'stop';
+    emit({ type: 'finished', status: 'complete', usage, error: null, costCny, finishReason: assistant.finishReason });
     const budget = this.budgetStatus();
     return {
       conversationId: conversation.id,
@@ -425,6 +461,19 @@ export class MockBackend {
       status: 'complete',
       budget: budget.level === 'warning' || budget.level === 'exceeded' ? budget : null,
     };
+  }
+
+  /** What the core refuses about a request's parameters before storing anything. */
+  private checkParams(modelId: string, params: ChatParams, prompt: string) {
+    const model = MODELS.find((m) => m.id === modelId);
+    if (params.tools.length > 0 && model && !model.tools) throw mockError('unsupported_by_model', `${modelId} cannot call tools`);
+    if (params.maxTokens !== null && model && model.maxOutputTokens > 0 && params.maxTokens > model.maxOutputTokens) {
+      throw mockError('bad_request', `max_tokens must be at most ${model.maxOutputTokens} for ${modelId}`);
+    }
+    if (params.stop.length > 4) throw mockError('bad_request', 'at most 4 stop sequences');
+    if (params.responseFormat === 'json_object' && !/json/i.test(`${prompt}\n${params.systemPrompt ?? ''}`)) {
+      throw mockError('bad_request', "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.");
+    }
   }
 
   private newAssistant(conversation: ConversationSummary, parentId: string, modelId: string): Message {
@@ -445,6 +494,8 @@ export class MockBackend {
       toolCalls: [],
       attachments: [],
       costCny: null,
+      toolCallId: null,
+      finishReason: null,
     };
     this.messages.get(conversation.id)?.push(message);
     return message;
@@ -518,6 +569,8 @@ export class MockBackend {
       if (!assistantApp) throw mockError('model_not_found', `no assistant ${modelId}`);
       if ((request.attachments?.length ?? 0) > 0) throw mockError('unsupported_by_model', 'assistants take text only');
     }
+    // The request's parameters are checked before anything is stored, as the core does.
+    this.checkParams(modelId, withDefaults(existing ? existing.params : request.params), request.prompt);
     let conversation: ConversationSummary;
     if (existing) {
       conversation = existing;
@@ -560,6 +613,8 @@ export class MockBackend {
       toolCalls: [],
       attachments: [],
       costCny: null,
+      toolCallId: null,
+      finishReason: null,
     };
     list.push(userMessage);
     const assistant = this.newAssistant(conversation, userMessage.id, conversation.model);
@@ -571,13 +626,17 @@ export class MockBackend {
       channel.onmessage({ type: 'searchSources', sources: answer.sources });
       return this.stream(channel, assistant, answer.text, answer.thoughts, onPiece);
     }
+    const params = withDefaults(conversation.params);
     const reply = replyFor(request.prompt);
-    if (conversation.params.enableSearch) {
+    if (params.enableSearch) {
       assistant.searchSources = reply.sources;
       channel.onmessage({ type: 'searchSources', sources: reply.sources });
     }
-    const reasoning = this.thinks(assistant.model ?? modelId, conversation.params.enableThinking) ? reply.reasoning : null;
-    return this.stream(channel, assistant, reply.text, reasoning, onPiece);
+    const reasoning = this.thinks(assistant.model ?? modelId, params.enableThinking) ? reply.reasoning : null;
+    const calls = toolCallsFor(request.prompt, params);
+    if (calls.length > 0) return this.stream(channel, assistant, '', reasoning, onPiece, calls);
+    const answer = params.responseFormat === 'json_object' ? jsonAnswer(request.prompt, reply.text) : reply.text;
+    return this.stream(channel, assistant, answer, reasoning, onPiece);
   }
 
   // --- meetings and search by meaning ------------------------------------------------------
@@ -616,6 +675,87 @@ export class MockBackend {
     }
     channel.onmessage(recordOf(meeting));
     return meeting;
+  }
+
+  /** The calls and the results that lead to `lastTool` (a chain of tool messages after the calls). */
+  private toolRun(lastTool: Message): { call: ToolCall; content: string }[] {
+    const list = this.messages.get(lastTool.conversationId) ?? [];
+    const byId = new Map(list.map((m) => [m.id, m]));
+    const results: Message[] = [];
+    let at: Message | undefined = lastTool;
+    while (at && at.role === 'tool') {
+      results.unshift(at);
+      at = at.parentId ? byId.get(at.parentId) : undefined;
+    }
+    const calls = at?.toolCalls ?? [];
+    return results.map((r) => ({
+      call: calls.find((c) => c.id === r.toolCallId) ?? { id: r.toolCallId ?? '', name: 'tool', arguments: '{}' },
+      content: r.content,
+    }));
+  }
+
+  /** Paraformer's file transcription: pending with a task id, running, then done or failed. */
+  private async followTranscription(job: TranscriptionJob, channel: Channel<TranscriptionJob>): Promise<TranscriptionJob> {
+    const gone = () => !this.transcriptions.includes(job);
+    const step = async (patch: Partial<TranscriptionJob>) => {
+      await sleep(this.options.imageStepMs);
+      Object.assign(job, patch, { updatedAt: Date.now() });
+      if (!gone()) channel.onmessage(structuredClone(job));
+    };
+    if (job.taskId === null) await step({ taskId: `asr-${job.id.slice(-8)}` });
+    if (job.status === 'pending') await step({ status: 'running' });
+    await step({});
+    await sleep(this.options.imageStepMs);
+    if (/fail|broken|403/i.test(job.fileUrl)) {
+      Object.assign(job, {
+        status: 'failed',
+        errorCode: 'bad_request',
+        dashscopeCode: 'FILE_DOWNLOAD_FAILED',
+        errorMessage: 'The audio file could not be downloaded from its URL (HTTP 403).',
+        updatedAt: Date.now(),
+      } satisfies Partial<TranscriptionJob>);
+      this.record({ model: job.model, conversationId: '', inputTokens: 0, outputTokens: 0, units: 0, failed: true });
+    } else {
+      const transcript = transcriptFor(job.fileUrl);
+      Object.assign(job, { status: 'succeeded', transcript, updatedAt: Date.now() } satisfies Partial<TranscriptionJob>);
+      this.record({ model: job.model, conversationId: '', inputTokens: 0, outputTokens: 0, units: Math.round(transcript.durationSeconds ?? 0), failed: false });
+    }
+    if (!gone()) channel.onmessage(structuredClone(job));
+    return job;
+  }
+
+  private liveEmit(session: LiveSession, event: LiveTranscriptEvent) {
+    session.channel.onmessage(structuredClone(event));
+  }
+
+  /** 100 ms more audio: the partial grows by a piece; a finished sentence is settled. */
+  private hearPiece(session: LiveSession) {
+    const sentence = session.script.sentences[session.sentenceIndex % session.script.sentences.length];
+    if (session.pieces === 0) session.sentenceBeganMs = Math.round((session.bytes / (session.sampleRate * 2)) * 1000);
+    session.pieces++;
+    if (session.pieces >= sentence.length) {
+      this.settleSentence(session);
+      // A queued failure strikes after the first settled sentence, so what was settled is kept.
+      if (session.failure) {
+        session.over = true;
+        this.liveEmit(session, { type: 'failed', error: session.failure });
+      }
+      return;
+    }
+    this.liveEmit(session, { type: 'partial', text: sentence.slice(0, session.pieces).join('').trim(), beginMs: session.sentenceBeganMs });
+  }
+
+  private settleSentence(session: LiveSession) {
+    const pieces = session.script.sentences[session.sentenceIndex % session.script.sentences.length];
+    const settled: TranscriptSentence = {
+      text: pieces.join('').trim(),
+      beginMs: session.sentenceBeganMs,
+      endMs: Math.round((session.bytes / (session.sampleRate * 2)) * 1000),
+    };
+    session.sentences.push(settled);
+    session.sentenceIndex++;
+    session.pieces = 0;
+    this.liveEmit(session, { type: 'sentence', sentence: settled });
   }
 
   private allMessages(): Message[] {
@@ -964,19 +1104,169 @@ export class MockBackend {
         : { mime: 'image/png', base64: bytesToBase64(pngArt(input.seed)) };
     },
 
-    transcribe_url: (args) => {
+    transcribe_url: async (args) => {
       this.caller(args);
       const url = text(args.url).trim();
       if (!/^https?:\/\/\S+$/i.test(url)) throw mockError('bad_request', 'only public http(s) URLs can be transcribed');
       this.needsKey();
-      const content = meetingContentFor(url);
-      this.record({ model: 'paraformer-v2', conversationId: '', inputTokens: 0, outputTokens: 0, units: Math.round(content.durationMs / 1000), failed: false });
-      return {
+      this.checkBudget();
+      const channel = args.onEvent as Channel<TranscriptionJob>;
+      const now = Date.now();
+      const job: TranscriptionJob = {
+        id: mockId(now),
+        fileUrl: url,
         model: 'paraformer-v2',
-        text: content.sentences.map((s) => s.text).join(' '),
-        sentences: content.sentences.map((s) => ({ text: s.text, beginMs: s.beginMs, endMs: s.endMs })),
-        durationSeconds: content.durationMs / 1000,
+        taskId: null,
+        status: 'pending',
+        errorCode: null,
+        dashscopeCode: null,
+        errorMessage: null,
+        transcript: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.transcriptions.unshift(job);
+      channel.onmessage(structuredClone(job));
+      return structuredClone(await this.followTranscription(job, channel));
+    },
+
+    resume_transcriptions: async (args) => {
+      this.caller(args);
+      const channel = args.onEvent as Channel<TranscriptionJob>;
+      // Jobs without a task id never reached Bailian: there is nothing to follow.
+      const unfinished = this.transcriptions.filter((j) => (j.status === 'pending' || j.status === 'running') && j.taskId !== null);
+      const done: TranscriptionJob[] = [];
+      for (const job of unfinished) done.push(structuredClone(await this.followTranscription(job, channel)));
+      return done;
+    },
+
+    list_transcriptions: (args) => {
+      this.caller(args);
+      return structuredClone([...this.transcriptions].sort((a, b) => b.createdAt - a.createdAt).slice(0, Number(args.limit ?? 100)));
+    },
+
+    delete_transcription: (args) => {
+      this.caller(args);
+      this.transcriptions = this.transcriptions.filter((j) => j.id !== args.jobId);
+      return null;
+    },
+
+    start_live_transcription: (args) => {
+      this.caller(args);
+      const sampleRate = Number(args.sampleRate);
+      if (sampleRate !== 8000 && sampleRate !== 16_000) throw mockError('bad_request', `live recognition takes 8000 or 16000 Hz PCM, not ${sampleRate}`);
+      this.needsKey();
+      this.checkBudget();
+      const hints = Array.isArray(args.languageHints) ? (args.languageHints as string[]) : [];
+      const id = mockId();
+      this.live.set(id, {
+        sampleRate,
+        channel: args.onEvent as Channel<LiveTranscriptEvent>,
+        script: hints[0] === 'zh' ? LIVE_SCRIPTS.zh : LIVE_SCRIPTS.en,
+        bytes: 0,
+        sentenceIndex: 0,
+        pieces: 0,
+        sentenceBeganMs: 0,
+        sentences: [],
+        failure: this.failures.get('live_transcription')?.shift() ?? null,
+        over: false,
+      });
+      return id;
+    },
+
+    push_live_audio: (args) => {
+      this.caller(args);
+      const session = this.live.get(text(args.sessionId));
+      if (!session || session.over) throw mockError('bad_request', 'the live recognition session is over');
+      const bytes = Math.floor((text(args.pcmBase64).replace(/=+$/, '').length * 3) / 4);
+      if (bytes % 2 !== 0) throw mockError('bad_request', 'PCM must be whole 16-bit samples');
+      const before = Math.floor(session.bytes / (session.sampleRate * 0.2));
+      session.bytes += bytes;
+      const after = Math.floor(session.bytes / (session.sampleRate * 0.2));
+      // One more word (or a few Chinese characters) per 100 ms of audio.
+      for (let i = before; i < after && !session.over; i++) this.hearPiece(session);
+      return null;
+    },
+
+    finish_live_transcription: async (args) => {
+      this.caller(args);
+      const id = text(args.sessionId);
+      const session = this.live.get(id);
+      if (!session) throw mockError('bad_request', 'no such live recognition session');
+      this.live.delete(id);
+      if (session.over && session.failure) throw session.failure;
+      // The sentence being spoken is settled once the audio ends.
+      if (session.pieces > 0) this.settleSentence(session);
+      await sleep(this.options.streamDelayMs);
+      const durationSeconds = session.bytes / (session.sampleRate * 2);
+      this.record({ model: 'paraformer-realtime-v2', conversationId: '', inputTokens: 0, outputTokens: 0, units: Math.ceil(durationSeconds), failed: false });
+      return {
+        model: 'paraformer-realtime-v2',
+        text: session.sentences.map((s) => s.text).join(session.script.joiner),
+        sentences: session.sentences,
+        durationSeconds,
       } satisfies Transcript;
+    },
+
+    cancel_live_transcription: (args) => {
+      this.caller(args);
+      this.live.delete(text(args.sessionId));
+      return null;
+    },
+
+    submit_tool_results: async (args) => {
+      this.caller(args);
+      this.needsKey();
+      this.checkBudget();
+      const caller = this.findMessage(args.assistantMessageId);
+      const results = (Array.isArray(args.results) ? args.results : []) as ToolResult[];
+      const list = this.messages.get(caller.conversationId) ?? [];
+      if (caller.role !== 'assistant' || caller.toolCalls.length === 0) throw mockError('bad_request', 'this message made no tool calls');
+      if (list.some((m) => m.parentId === caller.id && m.role === 'tool')) throw mockError('bad_request', 'these tool calls are answered already');
+      const ids = caller.toolCalls.map((c) => c.id);
+      const answered = results.map((r) => r.toolCallId);
+      if (answered.length !== ids.length || ids.some((id) => !answered.includes(id))) {
+        throw mockError('bad_request', 'every tool call needs exactly one result');
+      }
+      const conversation = this.conversation(caller.conversationId);
+      // The results follow the calls in the calls' order, each after the one before.
+      let parentId = caller.id;
+      const toolMessages: Message[] = caller.toolCalls.map((call) => {
+        const result = results.find((r) => r.toolCallId === call.id)!;
+        const message: Message = {
+          id: mockId(),
+          conversationId: conversation.id,
+          role: 'tool',
+          content: result.content,
+          status: 'complete',
+          model: null,
+          demo: false,
+          error: null,
+          usage: null,
+          createdAt: Date.now(),
+          parentId,
+          reasoning: null,
+          searchSources: [],
+          toolCalls: [],
+          attachments: [],
+          costCny: null,
+          toolCallId: call.id,
+          finishReason: null,
+        };
+        list.push(message);
+        parentId = message.id;
+        return message;
+      });
+      const channel = args.onEvent as Channel<StreamUpdate>;
+      const assistant = this.newAssistant(conversation, parentId, caller.model ?? conversation.model);
+      channel.onmessage({
+        type: 'started',
+        conversationId: conversation.id,
+        userMessage: null,
+        assistantMessage: { ...assistant },
+        toolMessages: toolMessages.map((m) => ({ ...m })),
+      });
+      return this.stream(channel, assistant, toolAnswer(this.toolRun(toolMessages[toolMessages.length - 1])), null);
     },
 
     regenerate_reply: async (args) => {
@@ -989,6 +1279,9 @@ export class MockBackend {
       const channel = args.onEvent as Channel<StreamUpdate>;
       const assistant = this.newAssistant(conversation, question.id, previous.model ?? conversation.model);
       channel.onmessage({ type: 'started', conversationId: conversation.id, userMessage: null, assistantMessage: { ...assistant } });
+      if (question.role === 'tool') return this.stream(channel, assistant, toolAnswer(this.toolRun(question)), null);
+      const calls = toolCallsFor(question.content, withDefaults(conversation.params));
+      if (calls.length > 0) return this.stream(channel, assistant, '', null, undefined, calls);
       const reply = replyFor(question.content, 1);
       return this.stream(channel, assistant, reply.text, null);
     },
@@ -997,15 +1290,18 @@ export class MockBackend {
       this.caller(args);
       this.needsKey();
       const assistant = this.findMessage(args.assistantMessageId);
-      if (assistant.status !== 'partial') throw mockError('bad_request', 'only a partial reply can be continued');
+      const cutShort = assistant.status === 'complete' && assistant.finishReason === 'length';
+      if (assistant.status !== 'partial' && !cutShort) throw mockError('bad_request', 'only a partial reply can be continued');
       const channel = args.onEvent as Channel<StreamUpdate>;
       assistant.status = 'streaming';
       assistant.error = null;
+      assistant.finishReason = null;
       channel.onmessage({ type: 'resumed', conversationId: assistant.conversationId, assistantMessage: { ...assistant } });
       return this.stream(
         channel,
         assistant,
-        ' the tea horse road carried pressed tea to Tibet. Song dynasty scholars whisked powdered tea into foam; the Ming turned to loose leaves steeped in pots, the way most tea is drunk today.',
+        this.remainders.get(assistant.id) ??
+          ' the tea horse road carried pressed tea to Tibet. Song dynasty scholars whisked powdered tea into foam; the Ming turned to loose leaves steeped in pots, the way most tea is drunk today.',
         null,
       );
     },

@@ -6,6 +6,7 @@ import type {
   Message,
   ModelView,
   SearchSource,
+  ToolDefinition,
 } from '../api/types';
 import { seededRandom } from './mockImages';
 
@@ -16,6 +17,12 @@ export const DEFAULT_PARAMS: ChatParams = {
   enableThinking: null,
   enableSearch: false,
   systemPrompt: null,
+  tools: [],
+  toolChoice: null,
+  responseFormat: 'text',
+  seed: null,
+  stop: [],
+  maxTokens: null,
 };
 
 function model(partial: Partial<ModelView> & Pick<ModelView, 'id' | 'family' | 'kind'>): ModelView {
@@ -90,6 +97,9 @@ interface MessageSeed {
   sources?: SearchSource[];
   status?: Message['status'];
   error?: Message['error'];
+  toolCalls?: Message['toolCalls'];
+  toolCallId?: string;
+  finishReason?: Message['finishReason'];
   minutes: number;
 }
 
@@ -126,8 +136,10 @@ function conversation(
       parentId: seed.parent ? (ids.get(seed.parent) ?? null) : null,
       reasoning: seed.reasoning ?? null,
       searchSources: seed.sources ?? [],
-      toolCalls: [],
+      toolCalls: seed.toolCalls ?? [],
       attachments: [],
+      toolCallId: seed.toolCallId ?? null,
+      finishReason: seed.finishReason ?? (assistant && (seed.status ?? 'complete') === 'complete' ? 'stop' : null),
       costCny:
         assistant && price?.inputPricePer1k != null && price.outputPricePer1k != null
           ? (inputTokens * price.inputPricePer1k + outputTokens * price.outputPricePer1k) / 1000
@@ -242,6 +254,17 @@ sequenceDiagram
 
 Every change is an op with a hybrid logical clock stamp, so applying the same ops in any order gives the same tables.`;
 
+/** The function the mock's weather conversations offer the model. */
+export const WEATHER_TOOL: ToolDefinition = {
+  name: 'get_weather',
+  description: 'The forecast for a city on a given day.',
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string' }, date: { type: 'string' } },
+    required: ['city'],
+  },
+};
+
 export function seedConversations(now: number): SeedConversation[] {
   return [
     conversation(now, 0.2, 'Quicksort in Rust', 'qwen3-coder-plus', [
@@ -287,6 +310,41 @@ export function seedConversations(now: number): SeedConversation[] {
       { key: 'u1', role: 'user', content: 'Draw the op-log sync between two devices as a sequence diagram.', parent: null, minutes: 0 },
       { key: 'a1', role: 'assistant', content: MERMAID, parent: 'u1', minutes: 2, reasoning: 'Two devices and a server; show push, ack, pull and an idempotent apply.' },
     ], { folder: 'Work' }),
+    conversation(now, 7, 'Weekend weather check', 'qwen-plus', [
+      { key: 'u1', role: 'user', content: 'What will the weather be in Hangzhou and Shanghai this Saturday?', parent: null, minutes: 0 },
+      {
+        key: 'a1',
+        role: 'assistant',
+        content: '',
+        parent: 'u1',
+        minutes: 1,
+        finishReason: 'tool_calls',
+        toolCalls: [
+          { id: 'call_hz_sat', name: 'get_weather', arguments: '{"city":"Hangzhou","date":"Saturday"}' },
+          { id: 'call_sh_sat', name: 'get_weather', arguments: '{"city":"Shanghai","date":"Saturday"}' },
+        ],
+      },
+      { key: 't1', role: 'tool', content: '{"city":"Hangzhou","forecast":"light rain","high_c":24,"low_c":18}', parent: 'a1', toolCallId: 'call_hz_sat', minutes: 2 },
+      { key: 't2', role: 'tool', content: '{"city":"Shanghai","forecast":"cloudy","high_c":26,"low_c":20}', parent: 't1', toolCallId: 'call_sh_sat', minutes: 2 },
+      {
+        key: 'a2',
+        role: 'assistant',
+        content: 'On Saturday Hangzhou expects light rain (18–24 °C), so take an umbrella; Shanghai stays cloudy and a little warmer (20–26 °C).',
+        parent: 't2',
+        minutes: 3,
+      },
+      { key: 'u2', role: 'user', content: 'And Beijing on Sunday?', parent: 'a2', minutes: 5 },
+      // The model asked for a tool call nobody has answered yet: the chat offers the result form.
+      {
+        key: 'a3',
+        role: 'assistant',
+        content: '',
+        parent: 'u2',
+        minutes: 6,
+        finishReason: 'tool_calls',
+        toolCalls: [{ id: 'call_bj_sun', name: 'get_weather', arguments: '{"city":"Beijing","date":"Sunday"}' }],
+      },
+    ], { params: { ...DEFAULT_PARAMS, tools: [WEATHER_TOOL] } }),
     conversation(now, 9, 'Long essay on tea', 'qwen-turbo', [
       { key: 'u1', role: 'user', content: 'Write a long essay on the history of tea in China.', parent: null, minutes: 0 },
       {

@@ -26,7 +26,7 @@ export interface RecordingOptions {
   onLevel?: (level: number) => void;
 }
 
-function micProblem(error: unknown): MicProblem {
+export function micProblem(error: unknown): MicProblem {
   const name = error instanceof DOMException || error instanceof Error ? error.name : '';
   switch (name) {
     case 'NotAllowedError':

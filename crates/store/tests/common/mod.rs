@@ -18,6 +18,7 @@ pub fn prompt_and_placeholder(prompt: &str) -> Vec<NewMessage> {
             model: None,
             demo: false,
             attachments: Vec::new(),
+            tool_call_id: None,
         },
         NewMessage {
             role: MessageRole::Assistant,
@@ -26,6 +27,7 @@ pub fn prompt_and_placeholder(prompt: &str) -> Vec<NewMessage> {
             model: Some("qwen-plus".into()),
             demo: false,
             attachments: Vec::new(),
+            tool_call_id: None,
         },
     ]
 }

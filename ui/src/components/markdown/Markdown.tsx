@@ -5,6 +5,7 @@ import { createBlockSplitter, type Block } from './blockSplitter';
 import { loadModule, useModulesVersion } from './lazyModules';
 import type { Tokens } from 'marked';
 import { lexBlocks, renderBlock, type MarkdownLabels } from './markdownEngine';
+import { traced } from '../../perf/trace';
 import { sanitizeSvg } from './sanitize';
 
 interface Props {
@@ -90,11 +91,15 @@ function MarkdownView({ text: received, streaming }: Props) {
   const { t, i18n } = useTranslation();
   const [splitter] = useState(createBlockSplitter);
   const text = usePacedText(received, streaming);
-  const blocks = useMemo(() => {
-    const split = splitter.split(text.replace(/\r\n?/g, '\n'), !streaming);
-    const last = split[split.length - 1];
-    return streaming && last ? [...split.slice(0, -1), ...livePieces(last)] : split;
-  }, [splitter, text, streaming]);
+  const blocks = useMemo(
+    () =>
+      traced('markdown split', () => {
+        const split = splitter.split(text.replace(/\r\n?/g, '\n'), !streaming);
+        const last = split[split.length - 1];
+        return streaming && last ? [...split.slice(0, -1), ...livePieces(last)] : split;
+      }),
+    [splitter, text, streaming],
+  );
   const version = useModulesVersion();
   const labels = useMemo<MarkdownLabels>(
     () => ({
@@ -154,7 +159,7 @@ interface BlockProps {
 }
 
 function MarkdownBlockView({ block, live, labels }: BlockProps) {
-  const rendered = renderBlock(block.token, labels);
+  const rendered = traced('markdown block', () => renderBlock(block.token, labels));
   const ref = useRef<HTMLDivElement>(null);
   const missing = [...rendered.missing].sort().join(',');
 

@@ -17,17 +17,78 @@ export interface BlockSplitter {
 // line continues its list).
 const RELEX_BLOCKS = 2;
 
-/** The blocks from `start` on, and whether their sources tile the text exactly (offsets usable). */
+// A paragraph or list still being written is lexed whole on every frame, inline formatting
+// included, and a 400-line one took 60 ms to lex: so while a reply streams, such a block is cut
+// at line boundaries into pieces of this many lines that are lexed once, and only the lines after
+// the last piece are lexed again. The final text is lexed whole (one paragraph again, and
+// constructs that reach back come out right).
+const FREEZE_LINES = 24;
+const FREEZE_MIN_CHARS = 1200;
+const FREEZABLE = new Set(['paragraph', 'list']);
+
+/** The blocks from `start` on, and whether each block's source is the text at its offset (offsets
+ * usable). marked rewrites whitespace at the very end of the text (`11. ` becomes `11.\n`), which
+ * a stream often ends with; that only touches the last block, lexed again anyway, so it does not
+ * count. */
 function lexFrom(text: string, start: number): { blocks: Block[]; exact: boolean } {
   const blocks: Block[] = [];
   let offset = start;
   let exact = true;
-  for (const token of lexBlocks(text.slice(start))) {
+  const tokens = lexBlocks(text.slice(start));
+  tokens.forEach((token, i) => {
     blocks.push({ token, start: offset });
-    if (!text.startsWith(token.raw, offset)) exact = false;
+    const source = i === tokens.length - 1 ? token.raw.trimEnd() : token.raw;
+    if (!text.startsWith(source, offset)) exact = false;
     offset += token.raw.length;
+  });
+  return { blocks, exact };
+}
+
+/** Offsets just after each of the first `count` line breaks at or after `start` (fewer at the end). */
+function lineEnds(text: string, start: number, count: number): number[] {
+  const ends: number[] = [];
+  let at = start;
+  while (ends.length < count) {
+    const newline = text.indexOf('\n', at);
+    if (newline < 0) break;
+    at = newline + 1;
+    ends.push(at);
   }
-  return { blocks, exact: exact && offset === text.length };
+  return ends;
+}
+
+/**
+ * `blocks` (lexed from the text) with a long last paragraph or list cut into frozen pieces of
+ * FREEZE_LINES lines, keeping at least FREEZE_LINES lines in the live tail; and how many leading
+ * blocks are now settled (never lexed again while the text grows).
+ */
+function freezeTail(text: string, blocks: Block[], settled: number): { blocks: Block[]; settled: number; exact: boolean } {
+  const last = blocks[blocks.length - 1];
+  if (!last || !FREEZABLE.has(last.token.type) || last.token.raw.length < FREEZE_MIN_CHARS) {
+    return { blocks, settled, exact: true };
+  }
+  const pieces: Block[] = [];
+  let start = last.start;
+  let exact = true;
+  for (;;) {
+    const ends = lineEnds(text, start, FREEZE_LINES * 2);
+    if (ends.length < FREEZE_LINES * 2) break;
+    const end = ends[FREEZE_LINES - 1];
+    let offset = start;
+    for (const token of lexBlocks(text.slice(start, end))) {
+      if (!text.startsWith(token.raw, offset)) exact = false;
+      pieces.push({ token, start: offset });
+      offset += token.raw.length;
+    }
+    start = end;
+  }
+  if (pieces.length === 0) return { blocks, settled, exact: true };
+  const tail = lexFrom(text, start);
+  return {
+    blocks: [...blocks.slice(0, -1), ...pieces, ...tail.blocks],
+    settled: blocks.length - 1 + pieces.length,
+    exact: exact && tail.exact,
+  };
 }
 
 /**
@@ -42,19 +103,29 @@ export function createBlockSplitter(): BlockSplitter {
   let lastBlocks: Block[] = [];
   // False when the lexer rewrote the source (so offsets drift): then every split starts over.
   let lastExact = false;
+  // Leading blocks that stay as they are while the text grows (frozen pieces and what precedes them).
+  let settled = 0;
 
   return {
     split(text, final) {
       if (text === lastText && final === lastFinal) return lastBlocks;
       let blocks: Block[];
       let exact: boolean;
-      if (!final && lastExact && lastText !== null && text.startsWith(lastText) && lastBlocks.length > RELEX_BLOCKS) {
-        const keep = lastBlocks.length - RELEX_BLOCKS;
+      const keep = Math.max(settled, lastBlocks.length - RELEX_BLOCKS);
+      if (!final && lastExact && lastText !== null && text.startsWith(lastText) && keep > 0 && keep < lastBlocks.length) {
         const tail = lexFrom(text, lastBlocks[keep].start);
         blocks = lastBlocks.slice(0, keep).concat(tail.blocks);
         exact = tail.exact;
+        settled = Math.min(settled, keep);
       } else {
         ({ blocks, exact } = lexFrom(text, 0));
+        settled = 0;
+      }
+      if (!final && exact) {
+        const frozen = freezeTail(text, blocks, settled);
+        blocks = frozen.blocks;
+        settled = frozen.settled;
+        exact = frozen.exact;
       }
       lastText = text;
       lastFinal = final;

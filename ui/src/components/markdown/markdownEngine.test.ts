@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBlockSplitter } from './blockSplitter';
+import { createBlockSplitter, type Block } from './blockSplitter';
 import { loadAllModules } from './lazyModules';
 import { renderMarkdown, type MarkdownLabels } from './markdownEngine';
 
@@ -128,5 +128,33 @@ describe('block splitter', () => {
     const streamed = splitter.split(text, false).map((b) => b.token.raw);
     const whole = createBlockSplitter().split(text, true).map((b) => b.token.raw);
     expect(streamed).toEqual(whole);
+  });
+
+  it('cuts a long paragraph or list being written into settled pieces and lexes only the rest', () => {
+    const paragraph = Array.from({ length: 200 }, (_, i) => `Line ${i} of a *long* answer with \\(x_${i}\\) in it.`).join('\n');
+    const list = Array.from({ length: 120 }, (_, i) => `${i + 1}. item **${i}**`).join('\n');
+    const text = `Intro.\n\n${paragraph}\n\n${list}\n`;
+    const splitter = createBlockSplitter();
+    let previous: readonly Block[] = [];
+    for (let end = 40; end < text.length; end += 97) {
+      const blocks = splitter.split(text.slice(0, end), false);
+      // The pieces tile the text received, so nothing is shown twice or lost (marked may trim
+      // the whitespace at the very end).
+      const squash = (t: string) => t.replace(/\s+/g, ' ').trim();
+      expect(squash(blocks.map((b) => b.token.raw).join(''))).toBe(squash(text.slice(0, end)));
+      // Pieces settled before stay the very same objects: their HTML is not rendered again.
+      const settledBefore = previous.slice(0, -3);
+      settledBefore.forEach((block, i) => expect(blocks[i]).toBe(block));
+      // What is lexed again is the tail: short (under 1,200 characters), or at most two pieces'
+      // worth of lines.
+      const tail = blocks[blocks.length - 1].token.raw;
+      expect(tail.length < 1200 || tail.split('\n').length <= 48 + 1).toBe(true);
+      previous = blocks;
+    }
+    expect(previous.filter((b) => b.token.type === 'paragraph').length).toBeGreaterThan(5);
+    // Once final, the text is one paragraph and one list again, exactly as lexed whole.
+    const final = splitter.split(text, true).map((b) => b.token.raw);
+    expect(final).toEqual(createBlockSplitter().split(text, true).map((b) => b.token.raw));
+    expect(splitter.split(text, true).filter((b) => b.token.type === 'list')).toHaveLength(1);
   });
 });

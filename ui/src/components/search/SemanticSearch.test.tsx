@@ -29,7 +29,7 @@ describe('search by meaning', () => {
     fireEvent.click(screen.getByTestId('search-mode-meaning'));
     expect(screen.getByTestId('search-mode-meaning').getAttribute('aria-checked')).toBe('true');
     // What is indexed, and what is not yet.
-    expect((await screen.findByTestId('semantic-status')).textContent).toBe('14 messages indexed · 3 not yet');
+    expect((await screen.findByTestId('semantic-status')).textContent).toBe('19 messages indexed · 3 not yet');
 
     fireEvent.change(screen.getByTestId('search-input'), { target: { value: 'probability of an illness after a test' } });
     const hits = await screen.findAllByTestId('search-hit');
@@ -46,7 +46,7 @@ describe('search by meaning', () => {
   it('indexes what is missing and reports it; a failure is explained in place', async () => {
     const { backend } = renderPalette();
     fireEvent.click(screen.getByTestId('search-mode-meaning'));
-    await screen.findByText('14 messages indexed · 3 not yet');
+    await screen.findByText('19 messages indexed · 3 not yet');
 
     backend.failNext('index_semantic', mockError('rate_limited', 'Requests rate limit exceeded'));
     fireEvent.click(screen.getByTestId('semantic-index-now'));
@@ -56,7 +56,7 @@ describe('search by meaning', () => {
 
     fireEvent.click(screen.getByTestId('semantic-index-now'));
     expect((await screen.findByTestId('semantic-report')).textContent).toBe('Embedded 3 messages (377 tokens).');
-    expect(screen.getByTestId('semantic-status').textContent).toBe('17 messages indexed · 0 not yet');
+    expect(screen.getByTestId('semantic-status').textContent).toBe('22 messages indexed · 0 not yet');
     expect(commandsCalled(backend, 'index_semantic')).toHaveLength(2);
     expect(screen.queryByTestId('semantic-error')).toBeNull();
   });

@@ -2,13 +2,14 @@ import type { TFunction } from 'i18next';
 import { useEffect, useRef, type CSSProperties, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../../errors/errorText';
+import { ErrorExplanation } from '../ErrorExplanation';
 import type { Dictation, DictationProblem } from '../../voice/useDictation';
 import type { FileTranscriptionProblem } from '../../voice/useFileTranscription';
 import { AudioFileIcon, CloseIcon, MicIcon } from '../icons';
 import { shortcutLabel } from '../shortcuts';
 import './voice.css';
 
-/** Hold to dictate: Ctrl/⌘+Shift+M, held, anywhere on the chat. */
+/** Hold to dictate: Ctrl/⌘+Shift+M, held, anywhere on the chat. Escape cancels. */
 export const DICTATION_KEYS = 'Mod+Shift+M';
 
 function isDictationKey(event: KeyboardEvent): boolean {
@@ -146,7 +147,7 @@ export function VoiceStatus(props: {
 
   let message: string | null = null;
   if (phase === 'starting') message = t('voice.starting');
-  else if (phase === 'recording') message = t('voice.recording');
+  else if (phase === 'recording') message = t('voice.listening');
   else if (phase === 'transcribing') message = t('voice.transcribing');
   else if (fileBusy) message = t('voice.transcribingFile', { name: fileBusy });
 
@@ -159,6 +160,21 @@ export function VoiceStatus(props: {
     );
   }
   if (!problem) return null;
+  // Live recognition failed: the error doctor says why; what was settled stays in the message.
+  if (problem.kind === 'transcription' && 'kept' in problem) {
+    return (
+      <div className="composer-voice-status composer-voice-status--problem composer-voice-doctor" role="alert" data-testid="voice-problem" data-problem="transcription" data-error-code={problem.error.code}>
+        <div className="composer-voice-doctor-body">
+          <p className="problem-label">{t('voice.liveFailed')}</p>
+          <ErrorExplanation code={problem.error.code} detail={problem.error.message} requestId={problem.error.requestId} />
+          {problem.kept ? <p className="fine-print">{t('voice.kept')}</p> : null}
+        </div>
+        <button type="button" className="icon-button icon-button--small" aria-label={t('voice.dismiss')} onClick={onDismiss}>
+          <CloseIcon />
+        </button>
+      </div>
+    );
+  }
   return (
     <div className="composer-voice-status composer-voice-status--problem" role="alert" data-testid="voice-problem" data-problem={problemKey(problem)}>
       <span>{problemText(t, problem)}</span>
@@ -179,8 +195,6 @@ function problemText(t: TFunction, problem: VoiceProblem): string {
       return t(`voice.problem.${problem.problem}`);
     case 'transcription':
       return t('voice.problem.transcription', { reason: errorText(t, problem.error.code).title });
-    case 'tooShort':
-      return t('voice.problem.tooShort');
     case 'nothingHeard':
       return t('voice.problem.nothingHeard');
     case 'notAudio':

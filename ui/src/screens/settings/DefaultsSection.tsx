@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatParams, DeskError, Settings } from '../../api/types';
+import { JsonOutputField, MaxTokensField, SeedField, StopSequencesField, useAdvancedDraft } from '../../components/params/ParamFields';
+import { outputLimit, withDefaults } from '../../state/chatParams';
 import { modelIds, useModelsOfKind } from '../images/useModels';
 import { Section } from '../common/ui';
 
@@ -20,8 +22,15 @@ const thinkingOf = (value: boolean | null): Thinking => (value === null ? 'model
 /** What a new chat starts with; each conversation keeps its own copy afterwards. */
 export function DefaultsSection({ settings, fallbackModels, notify, onSave }: Props) {
   const { t } = useTranslation();
-  const models = modelIds(useModelsOfKind('chat', fallbackModels, notify));
+  const listed = useModelsOfKind('chat', fallbackModels, notify);
+  const models = modelIds(listed);
   const [model, setModel] = useState(settings.defaultModel ?? '');
+  const stored = withDefaults(settings.defaultParams);
+  // Max tokens is bounded by the default model's output limit, when the registry knows it.
+  const limit = outputLimit(listed.find((m): m is Exclude<(typeof listed)[number], string> => typeof m !== 'string' && m.id === model));
+  const advanced = useAdvancedDraft(stored, limit);
+  // Tools are per conversation (the chat's panel); the defaults keep whatever is stored.
+  const advancedValues = advanced.values(false);
   const [temperature, setTemperature] = useState(settings.defaultParams.temperature === null ? '' : String(settings.defaultParams.temperature));
   const [thinking, setThinking] = useState<Thinking>(thinkingOf(settings.defaultParams.enableThinking));
   const [search, setSearch] = useState(settings.defaultParams.enableSearch);
@@ -31,10 +40,15 @@ export function DefaultsSection({ settings, fallbackModels, notify, onSave }: Pr
   const [saved, setSaved] = useState(false);
   const temp = temperature.trim() === '' ? null : Number(temperature);
   const tempInvalid = temp !== null && !(Number.isFinite(temp) && temp >= 0 && temp < 2);
+  const invalid = tempInvalid || advancedValues === null;
 
   const save = async () => {
-    if (tempInvalid) return;
+    if (invalid) return;
     const defaultParams: ChatParams = {
+      ...stored,
+      ...advancedValues,
+      tools: stored.tools,
+      toolChoice: stored.toolChoice,
       temperature: temp,
       enableThinking: thinking === 'model' ? null : thinking === 'on',
       enableSearch: search,
@@ -93,6 +107,12 @@ export function DefaultsSection({ settings, fallbackModels, notify, onSave }: Pr
           <span>{t('settings.defaults.systemPrompt')}</span>
           <textarea rows={3} value={systemPrompt} maxLength={4000} placeholder={t('settings.defaults.systemPromptPlaceholder')} onChange={(e) => setSystemPrompt(e.target.value)} />
         </label>
+        <JsonOutputField draft={advanced} systemPrompt={systemPrompt} look="settings" />
+        <div className="sc-field-row">
+          <MaxTokensField draft={advanced} limit={limit} look="settings" />
+          <SeedField draft={advanced} look="settings" />
+        </div>
+        <StopSequencesField draft={advanced} look="settings" />
         <div className="sc-field-row">
           <label className="sc-check">
             <input type="checkbox" checked={readAloud} onChange={(e) => setReadAloud(e.target.checked)} />
@@ -111,7 +131,7 @@ export function DefaultsSection({ settings, fallbackModels, notify, onSave }: Pr
           </label>
         </div>
         <div className="sc-actions">
-          <button type="button" className="primary-button" disabled={tempInvalid} onClick={() => void save()} data-testid="defaults-save">
+          <button type="button" className="primary-button" disabled={invalid} onClick={() => void save()} data-testid="defaults-save">
             {t('settings.defaults.save')}
           </button>
           {saved ? (

@@ -1,0 +1,43 @@
+/**
+ * Opt-in timing of the UI's own work, read by tests/e2e/perf.mjs (WebKitGTK has no profiler
+ * or Long Tasks API to tell where a long frame went). The script sets `window.__deskTrace = {}`
+ * and reads it back; when it is absent, as in normal use, a traced call costs one property read.
+ */
+export interface TraceEntry {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+  /** Calls longer than a frame at 60 Hz. */
+  over16: number;
+}
+
+export type Trace = Record<string, TraceEntry>;
+
+function activeTrace(): Trace | undefined {
+  return (globalThis as { __deskTrace?: Trace }).__deskTrace;
+}
+
+export function record(label: string, ms: number): void {
+  const trace = activeTrace();
+  if (!trace) return;
+  const entry = (trace[label] ??= { count: 0, totalMs: 0, maxMs: 0, over16: 0 });
+  entry.count += 1;
+  entry.totalMs += ms;
+  if (ms > entry.maxMs) entry.maxMs = ms;
+  if (ms > 16) entry.over16 += 1;
+}
+
+export function traced<T>(label: string, work: () => T): T {
+  if (!activeTrace()) return work();
+  const started = performance.now();
+  try {
+    return work();
+  } finally {
+    record(label, performance.now() - started);
+  }
+}
+
+/** Whether a trace is being collected (to skip measuring work that has a cost of its own). */
+export function tracing(): boolean {
+  return activeTrace() !== undefined;
+}
