@@ -195,7 +195,8 @@ async function main() {
   // The recorder used for both windows below: animation-frame gaps and main-thread tasks.
   await browser.execute(() => {
     window.__perfRecorder = () => {
-      const stats = { maxGap: 0, over50: 0, frames: 0, longestTask: 0, tasksOver50: 0, running: true };
+      const stats = { maxGap: 0, over50: 0, frames: 0, longestTask: 0, tasksOver50: 0, longTasks: [], running: true };
+      const t0 = performance.now();
       let lastFrame = performance.now();
       const tick = (now) => {
         const gap = now - lastFrame;
@@ -211,7 +212,11 @@ async function main() {
       const beat = () => {
         const late = performance.now() - armed - 4;
         if (late > stats.longestTask) stats.longestTask = late;
-        if (late > 50) stats.tasksOver50 += 1;
+        if (late > 50) {
+          stats.tasksOver50 += 1;
+          // When (ms after the recorder started) and how long: to line up with the stream's events.
+          if (stats.longTasks.length < 40) stats.longTasks.push([Math.round(armed - t0), Math.round(late)]);
+        }
         armed = performance.now();
         if (stats.running) setTimeout(beat, 0);
       };
@@ -260,6 +265,7 @@ async function main() {
     return { ...window.__perfFrames, trace: window.__deskTrace };
   });
   console.log(`streaming trace ${JSON.stringify(roundTrace(frames.trace))}`);
+  console.log(`long tasks while streaming [at ms, ms]: ${JSON.stringify(frames.longTasks)} (reply finished at ${streamMs} ms after the click)`);
   const streamed = memoryMb();
   screenshot('perf-streamed');
   await app.close();
@@ -289,6 +295,7 @@ async function main() {
     frameGapsOver50ms: frames.over50,
     longestTaskMs: Math.round(frames.longestTask),
     tasksOver50ms: frames.tasksOver50,
+    longTasks: frames.longTasks,
     memoryMb: { beforeOpen: before.mb, afterOpen: opened.mb, afterStream: streamed.mb, processes: streamed.processes },
   };
   writeFileSync(path.join(artifacts, 'perf.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -1,48 +1,18 @@
 //! The real `bailian-desk` binary against the emulator: stdout, stderr, exit codes, stored data.
 
+mod common;
+
 use std::process::Output;
 
 use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator, reply_text};
 use serde_json::Value;
 
-struct Env {
-    home: tempfile::TempDir,
-    base_url: String,
-}
+use common::{Env, json, stderr, stdout};
 
 impl Env {
-    fn new(base_url: String) -> Self {
-        Self {
-            home: tempfile::tempdir().expect("tempdir"),
-            base_url,
-        }
-    }
-
     async fn run(&self, args: &[&str], key: Option<&str>) -> Output {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bailian-desk"));
-        command
-            .args(args)
-            .env("BAILIAN_DESK_HOME", self.home.path())
-            .env("BAILIAN_BASE_URL", &self.base_url)
-            // Never a key the developer keeps in the OS credential store.
-            .env("BAILIAN_DESK_VAULT", "none")
-            .env_remove("DASHSCOPE_API_KEY")
-            .env_remove("RUST_LOG");
-        if let Some(key) = key {
-            command.env("DASHSCOPE_API_KEY", key);
-        }
-        tokio::task::spawn_blocking(move || command.output().expect("run bailian-desk"))
-            .await
-            .expect("join")
+        Env::output(self.command(args, key), None).await
     }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -361,12 +331,7 @@ async fn embed_prints_one_vector_per_text() {
 }
 
 async fn list_json(env: &Env) -> Value {
-    json_of(&env.run(&["conversations", "list", "--json"], None).await)
-}
-
-fn json_of(output: &Output) -> Value {
-    assert!(output.status.success(), "{}", stderr(output));
-    serde_json::from_str(&stdout(output)).expect("json")
+    json(&env.run(&["conversations", "list", "--json"], None).await)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -377,7 +342,7 @@ async fn usage_records_every_chat_with_tokens_and_a_dated_cost() {
         let out = env.run(&["chat", prompt], Some(DEFAULT_API_KEY)).await;
         assert!(out.status.success(), "{}", stderr(&out));
     }
-    let usage = json_of(&env.run(&["usage", "--json"], None).await);
+    let usage = json(&env.run(&["usage", "--json"], None).await);
     let records = usage["records"].as_array().expect("records");
     assert_eq!(records.len(), 2, "{usage}");
     for record in records {
@@ -395,19 +360,19 @@ async fn usage_records_every_chat_with_tokens_and_a_dated_cost() {
         assert!(record["latencyMs"].is_u64());
     }
 
-    let by_model = json_of(&env.run(&["usage", "--by", "model", "--json"], None).await);
+    let by_model = json(&env.run(&["usage", "--by", "model", "--json"], None).await);
     assert_eq!(by_model["totals"][0]["key"], "qwen-plus");
     assert_eq!(by_model["totals"][0]["calls"], 2);
-    let by_day = json_of(&env.run(&["usage", "--by", "day", "--json"], None).await);
+    let by_day = json(&env.run(&["usage", "--by", "day", "--json"], None).await);
     assert_eq!(by_day["totals"].as_array().map(Vec::len), Some(1));
-    let by_conversation = json_of(
+    let by_conversation = json(
         &env.run(&["usage", "--by", "conversation", "--json"], None)
             .await,
     );
     assert_eq!(by_conversation["totals"].as_array().map(Vec::len), Some(2));
 
     // A range before today holds nothing; a bad date is refused.
-    let old = json_of(
+    let old = json(
         &env.run(&["usage", "--json", "--until", "2020-01-01"], None)
             .await,
     );
@@ -434,7 +399,7 @@ async fn a_blocking_budget_refuses_before_any_request_and_a_warning_is_shown_at_
     let env = Env::new(emulator.base_url());
     let out = env.run(&["chat", "spend"], Some(DEFAULT_API_KEY)).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let spent = json_of(&env.run(&["budget", "show", "--json"], None).await)["spentCny"]
+    let spent = json(&env.run(&["budget", "show", "--json"], None).await)["spentCny"]
         .as_f64()
         .expect("spent");
     assert!(spent > 0.0);
@@ -443,7 +408,7 @@ async fn a_blocking_budget_refuses_before_any_request_and_a_warning_is_shown_at_
     let budget = format!("{}", spent / 0.9);
     let out = env.run(&["budget", "set", &budget, "--warn"], None).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let status = json_of(&env.run(&["budget", "show", "--json"], None).await);
+    let status = json(&env.run(&["budget", "show", "--json"], None).await);
     assert_eq!(status["level"], "warning", "{status}");
     assert_eq!(status["atLimit"], "warn");
     let out = env.run(&["chat", "still"], Some(DEFAULT_API_KEY)).await;
@@ -453,7 +418,7 @@ async fn a_blocking_budget_refuses_before_any_request_and_a_warning_is_shown_at_
     // Now over 100 % and blocking: refused before anything is stored or sent.
     let out = env.run(&["budget", "set", &budget, "--block"], None).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let conversations_before = json_of(&env.run(&["conversations", "list", "--json"], None).await);
+    let conversations_before = json(&env.run(&["conversations", "list", "--json"], None).await);
     emulator.clear_requests();
     let out = env.run(&["chat", "refused"], Some(DEFAULT_API_KEY)).await;
     assert_eq!(out.status.code(), Some(1));
@@ -475,11 +440,11 @@ async fn a_blocking_budget_refuses_before_any_request_and_a_warning_is_shown_at_
         "no request reached the server"
     );
     assert_eq!(
-        json_of(&env.run(&["conversations", "list", "--json"], None).await),
+        json(&env.run(&["conversations", "list", "--json"], None).await),
         conversations_before,
         "nothing stored"
     );
-    let usage = json_of(&env.run(&["usage", "--json"], None).await);
+    let usage = json(&env.run(&["usage", "--json"], None).await);
     assert_eq!(usage["records"].as_array().map(Vec::len), Some(2));
 
     // Warn-only at 100 % lets calls through again.
@@ -533,7 +498,7 @@ async fn export_then_import_into_a_fresh_home_reproduces_the_conversations() {
     );
 
     let fresh = Env::new(emulator.base_url());
-    let report = json_of(&fresh.run(&["import", file_arg, "--json"], None).await);
+    let report = json(&fresh.run(&["import", file_arg, "--json"], None).await);
     assert_eq!(report["conversationsAdded"], 2, "{report}");
     assert_eq!(report["messagesAdded"], 4, "{report}");
     let original = list_json(&env).await;
@@ -542,13 +507,13 @@ async fn export_then_import_into_a_fresh_home_reproduces_the_conversations() {
         let id = conversation["id"].as_str().expect("id");
         let show = ["conversations", "show", id, "--json"];
         assert_eq!(
-            json_of(&fresh.run(&show, None).await),
-            json_of(&env.run(&show, None).await)
+            json(&fresh.run(&show, None).await),
+            json(&env.run(&show, None).await)
         );
     }
 
     // Importing twice adds nothing.
-    let again = json_of(&fresh.run(&["import", file_arg, "--json"], None).await);
+    let again = json(&fresh.run(&["import", file_arg, "--json"], None).await);
     assert_eq!(again["conversationsAdded"], 0);
     assert_eq!(again["messagesAdded"], 0);
     assert_eq!(again["messagesSkipped"], 4);
@@ -597,7 +562,7 @@ async fn bad_import_files_fail_clearly_and_store_nothing() {
             "{name}: {err}"
         );
     }
-    let list = json_of(&fresh.run(&["conversations", "list", "--json"], None).await);
+    let list = json(&fresh.run(&["conversations", "list", "--json"], None).await);
     assert_eq!(list.as_array().map(Vec::len), Some(0), "nothing stored");
     let missing = fresh.run(&["import", "/nonexistent/file.json"], None).await;
     assert!(!missing.status.success());
@@ -726,28 +691,11 @@ async fn search_backup_and_a_non_destructive_restore() {
 
 /// Runs the CLI with `input` on stdin (not a terminal, as in a script).
 async fn run_with_stdin(env: &Env, args: &[&str], input: &str) -> Output {
-    use std::io::Write;
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bailian-desk"));
-    command
-        .args(args)
-        .env("BAILIAN_DESK_HOME", env.home.path())
-        .env("BAILIAN_BASE_URL", &env.base_url)
-        .env("BAILIAN_DESK_VAULT", "none")
-        .env("DASHSCOPE_API_KEY", DEFAULT_API_KEY)
-        .env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let input = input.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut child = command.spawn().expect("spawn bailian-desk");
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(input.as_bytes()).expect("write stdin");
-        }
-        child.wait_with_output().expect("wait")
-    })
+    Env::output(
+        env.command(args, Some(DEFAULT_API_KEY)),
+        Some(input.as_bytes().to_vec()),
+    )
     .await
-    .expect("join")
 }
 
 #[tokio::test(flavor = "multi_thread")]

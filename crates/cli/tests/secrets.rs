@@ -1,71 +1,32 @@
 //! Keys set with `bailian-desk key …`, and the secret scan: a planted key used for chat (success,
 //! 401, 429), images and an export must appear in no log file, database file or export.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use bailian_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::Value;
 
+use common::{Env, text};
+
 const PLANTED: &str = "sk-planted-0123456789abcdef";
 const PASSWORD: &str = "test password";
 
-struct Env {
-    home: tempfile::TempDir,
-    base_url: String,
-}
-
 impl Env {
-    fn new(base_url: String) -> Self {
-        Self {
-            home: tempfile::tempdir().expect("tempdir"),
-            base_url,
-        }
-    }
-
     /// Runs with the encrypted key file as the vault (`BAILIAN_DESK_VAULT=file` is test-only
     /// configuration; users pass `--key-file`), `RUST_LOG=debug` so the logs hold as much as they can.
     async fn run(&self, args: &[&str], stdin: &str, env_key: Option<&str>) -> Output {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bailian-desk"));
+        let mut command = self.command(args, env_key);
         command
-            .args(args)
-            .env("BAILIAN_DESK_HOME", self.home.path())
-            .env("BAILIAN_BASE_URL", &self.base_url)
             .env("BAILIAN_DESK_VAULT", "file")
             .env("BAILIAN_DESK_KEY_FILE_PASSWORD", PASSWORD)
             .env("RUST_LOG", "debug")
-            .env_remove("DASHSCOPE_API_KEY")
             .env_remove("BAILIAN_REGION")
-            .env_remove("BAILIAN_WORKSPACE")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(key) = env_key {
-            command.env("DASHSCOPE_API_KEY", key);
-        }
-        let stdin = stdin.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let mut child = command.spawn().expect("run bailian-desk");
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(stdin.as_bytes())
-                .expect("write stdin");
-            child.wait_with_output().expect("wait")
-        })
-        .await
-        .expect("join")
+            .env_remove("BAILIAN_WORKSPACE");
+        Env::output(command, Some(stdin.as_bytes().to_vec())).await
     }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 async fn emulator() -> RunningEmulator {

@@ -1,50 +1,19 @@
 //! The real `bailian-desk` binary against the emulator: `index` and `search --semantic`,
 //! `assistants list|add|remove` with `chat --app`, and `image --input` with an editing model.
 
+mod common;
+
 use std::process::Output;
 
 use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator};
 use serde_json::Value;
 
-struct Env {
-    home: tempfile::TempDir,
-    base_url: String,
-}
+use common::{Env, json, stderr, stdout};
 
 impl Env {
-    fn new(base_url: String) -> Self {
-        Self {
-            home: tempfile::tempdir().expect("tempdir"),
-            base_url,
-        }
-    }
-
     async fn run(&self, args: &[&str]) -> Output {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bailian-desk"));
-        command
-            .args(args)
-            .env("BAILIAN_DESK_HOME", self.home.path())
-            .env("BAILIAN_BASE_URL", &self.base_url)
-            .env("BAILIAN_DESK_VAULT", "none")
-            .env("DASHSCOPE_API_KEY", DEFAULT_API_KEY)
-            .env_remove("RUST_LOG");
-        tokio::task::spawn_blocking(move || command.output().expect("run bailian-desk"))
-            .await
-            .expect("join")
+        Env::output(self.command(args, Some(DEFAULT_API_KEY)), None).await
     }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json(output: &Output) -> Value {
-    assert!(output.status.success(), "{}", stderr(output));
-    serde_json::from_str(&stdout(output)).expect("json")
 }
 
 #[tokio::test(flavor = "multi_thread")]

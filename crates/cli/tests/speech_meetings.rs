@@ -2,54 +2,24 @@
 //! Qwen-TTS and reading a reply aloud: stdout (`--json`), progress on stderr, exit codes, what is
 //! stored and what the ledger records.
 
+mod common;
+
 use std::process::Output;
 
 use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator, reply_text};
 use serde_json::Value;
 
-struct Env {
-    home: tempfile::TempDir,
-    base_url: String,
-}
+use common::{Env, json, stderr, stdout};
 
 impl Env {
-    fn new(base_url: String) -> Self {
-        Self {
-            home: tempfile::tempdir().expect("tempdir"),
-            base_url,
-        }
-    }
-
     async fn run(&self, args: &[&str], tingwu_app: Option<&str>) -> Output {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bailian-desk"));
-        command
-            .args(args)
-            .env("BAILIAN_DESK_HOME", self.home.path())
-            .env("BAILIAN_BASE_URL", &self.base_url)
-            .env("BAILIAN_DESK_VAULT", "none")
-            .env("DASHSCOPE_API_KEY", DEFAULT_API_KEY)
-            .env_remove("BAILIAN_TINGWU_APP_ID")
-            .env_remove("RUST_LOG");
+        let mut command = self.command(args, Some(DEFAULT_API_KEY));
+        command.env_remove("BAILIAN_TINGWU_APP_ID");
         if let Some(app) = tingwu_app {
             command.env("BAILIAN_TINGWU_APP_ID", app);
         }
-        tokio::task::spawn_blocking(move || command.output().expect("run bailian-desk"))
-            .await
-            .expect("join")
+        Env::output(command, None).await
     }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json(output: &Output) -> Value {
-    assert!(output.status.success(), "{}", stderr(output));
-    serde_json::from_str(&stdout(output)).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)))
 }
 
 fn usage_rows(records: &Value) -> Vec<(String, String, String, Option<u64>)> {

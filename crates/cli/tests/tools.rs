@@ -3,37 +3,18 @@
 //! next reply streams; output flags update an existing conversation; invalid values fail with
 //! their exit code and store nothing.
 
+mod common;
+
 use std::process::Output;
 
 use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator, reply_text};
 use serde_json::{Value, json};
 
-struct Env {
-    home: tempfile::TempDir,
-    base_url: String,
-}
+use common::{Env, stderr, stdout};
 
 impl Env {
-    fn new(base_url: String) -> Self {
-        Self {
-            home: tempfile::tempdir().expect("tempdir"),
-            base_url,
-        }
-    }
-
     async fn run(&self, args: &[&str]) -> Output {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bailian-desk"));
-        command
-            .args(args)
-            .env("BAILIAN_DESK_HOME", self.home.path())
-            .env("BAILIAN_BASE_URL", &self.base_url)
-            // Never a key the developer keeps in the OS credential store.
-            .env("BAILIAN_DESK_VAULT", "none")
-            .env("DASHSCOPE_API_KEY", DEFAULT_API_KEY)
-            .env_remove("RUST_LOG");
-        tokio::task::spawn_blocking(move || command.output().expect("run bailian-desk"))
-            .await
-            .expect("join")
+        Env::output(self.command(args, Some(DEFAULT_API_KEY)), None).await
     }
 
     fn file(&self, name: &str, text: &str) -> String {
@@ -47,14 +28,6 @@ impl Env {
         assert!(out.status.success(), "{}", stderr(&out));
         serde_json::from_str(&stdout(&out)).expect("json")
     }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 const TOOLS: &str = r#"[

@@ -3,69 +3,20 @@
 //! pipe or a WAV file (`transcribe --live`): sentences on stdout as they settle, partials on
 //! stderr, `--json` for the whole transcript, bad audio refused with the doctor's code.
 
-use std::io::Write;
-use std::process::{Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator};
 use serde_json::Value;
 
-struct Env {
-    home: tempfile::TempDir,
-    base_url: String,
-}
+use common::{Env, json, stderr, stdout};
 
 impl Env {
-    fn new(base_url: String) -> Self {
-        Self {
-            home: tempfile::tempdir().expect("tempdir"),
-            base_url,
-        }
-    }
-
     /// Runs the CLI with `stdin` piped in (closed at its end, as `arecord`'s pipe is).
     async fn run(&self, args: &[&str], stdin: Option<Vec<u8>>) -> Output {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bailian-desk"));
-        command
-            .args(args)
-            .env("BAILIAN_DESK_HOME", self.home.path())
-            .env("BAILIAN_BASE_URL", &self.base_url)
-            .env("BAILIAN_DESK_VAULT", "none")
-            .env("DASHSCOPE_API_KEY", DEFAULT_API_KEY)
-            .env_remove("RUST_LOG")
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        tokio::task::spawn_blocking(move || {
-            let mut child = command.spawn().expect("run bailian-desk");
-            if let Some(bytes) = stdin {
-                let mut pipe = child.stdin.take().expect("stdin");
-                // Written in odd-sized pieces: a pipe does not keep 16-bit samples whole.
-                for chunk in bytes.chunks(3_333) {
-                    pipe.write_all(chunk).expect("write stdin");
-                }
-            }
-            child.wait_with_output().expect("output")
-        })
-        .await
-        .expect("join")
+        Env::output(self.command(args, Some(DEFAULT_API_KEY)), stdin).await
     }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json(output: &Output) -> Value {
-    assert!(output.status.success(), "{}", stderr(output));
-    serde_json::from_str(&stdout(output)).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)))
 }
 
 fn wav(rate: u32, data: &[u8]) -> Vec<u8> {

@@ -3,38 +3,18 @@
 //! as a model, its session carried from turn to turn (read back from the emulator's request log),
 //! its thoughts stored as reasoning and its document references as sources, and the refusals.
 
-use std::time::Duration;
+mod common;
 
-use bailian::{ApiKey, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RecordedRequest, RunningEmulator};
+use bailian_emulator::{RecordedRequest, RunningEmulator};
 use base64::Engine as _;
 use desk_core::{
     Desk, DeskConfig, ErrorCode, MessageStatus, NewAttachment, SendRequest, StreamUpdate,
 };
 
+use common::{emulator_config, requests_to};
+
 const APP: &str = "app-emulator";
 const APP_PATH: &str = "/api/v1/apps/app-emulator/completion";
-
-fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.retry = RetryPolicy {
-        max_attempts: 1,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        total_budget: Duration::from_secs(5),
-    };
-    config
-}
-
-fn app_requests(emulator: &RunningEmulator) -> Vec<RecordedRequest> {
-    emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == APP_PATH)
-        .collect()
-}
 
 fn session_sent(request: &RecordedRequest) -> Option<String> {
     request
@@ -94,7 +74,7 @@ async fn assistants_are_listed_renamed_removed_and_kept_across_restarts() {
 async fn an_assistant_conversation_keeps_its_session_thoughts_and_references() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let desk = Desk::open(emulator_config(home.path(), emulator.base_url(), 1)).expect("open");
     let assistant = desk.add_assistant(APP, "Emulator app").expect("add");
 
     let mut updates = Vec::new();
@@ -179,7 +159,7 @@ async fn an_assistant_conversation_keeps_its_session_thoughts_and_references() {
         app_answer(2, "and then?"),
         "the app saw the same session"
     );
-    let sent = app_requests(&emulator);
+    let sent = requests_to(&emulator, APP_PATH);
     assert_eq!(sent.len(), 2);
     assert_eq!(
         session_sent(&sent[0]),
@@ -201,7 +181,7 @@ async fn an_assistant_conversation_keeps_its_session_thoughts_and_references() {
         .regenerate_reply(&second.assistant_message_id, |_| {})
         .await
         .expect("regenerate");
-    let sent = app_requests(&emulator);
+    let sent = requests_to(&emulator, APP_PATH);
     assert_eq!(session_sent(&sent[2]).as_deref(), Some(session.as_str()));
     let view = desk
         .conversation(&regenerated.conversation_id)
@@ -226,7 +206,7 @@ async fn an_assistant_conversation_keeps_its_session_thoughts_and_references() {
 async fn assistant_failures_keep_the_prompt_and_bad_requests_store_nothing() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let desk = Desk::open(emulator_config(home.path(), emulator.base_url(), 1)).expect("open");
 
     // Refused before anything is stored: a bad app id, an image for an app.
     for model in ["app:", "app:../x"] {
@@ -298,6 +278,6 @@ async fn assistant_failures_keep_the_prompt_and_bad_requests_store_nothing() {
     )
     .await
     .expect("works now");
-    let sent = app_requests(&emulator);
+    let sent = requests_to(&emulator, APP_PATH);
     assert_eq!(session_sent(sent.last().expect("request")), None);
 }

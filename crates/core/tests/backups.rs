@@ -1,23 +1,19 @@
 //! Automatic backups when the app opens: one a day at most, only when there is history, and a
 //! failure is reported in the status rather than swallowed or blocking the history.
 
-use bailian::ApiKey;
-use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator};
-use desk_core::{Desk, DeskConfig, SendRequest};
+mod common;
 
-fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config
-}
+use bailian_emulator::RunningEmulator;
+use desk_core::{Desk, SendRequest};
+
+use common::keyed_config;
 
 #[tokio::test]
 async fn opening_takes_a_daily_backup_of_existing_history() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
     {
-        let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+        let desk = Desk::open(keyed_config(home.path(), emulator.base_url())).expect("open");
         assert!(
             desk.backups().expect("list").is_empty(),
             "nothing to back up in an empty store"
@@ -30,7 +26,7 @@ async fn opening_takes_a_daily_backup_of_existing_history() {
         };
         desk.send_message(request, |_| {}).await.expect("chat");
     }
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("reopen");
+    let desk = Desk::open(keyed_config(home.path(), emulator.base_url())).expect("reopen");
     assert_eq!(
         desk.backups().expect("list").len(),
         1,
@@ -38,7 +34,7 @@ async fn opening_takes_a_daily_backup_of_existing_history() {
     );
     assert!(desk.status().backup_problem.is_none());
     drop(desk);
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("reopen");
+    let desk = Desk::open(keyed_config(home.path(), emulator.base_url())).expect("reopen");
     assert_eq!(
         desk.backups().expect("list").len(),
         1,
@@ -52,7 +48,7 @@ async fn a_failed_automatic_backup_is_reported_not_fatal() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
     {
-        let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+        let desk = Desk::open(keyed_config(home.path(), emulator.base_url())).expect("open");
         let request = SendRequest {
             conversation_id: None,
             prompt: "hello".into(),
@@ -63,8 +59,8 @@ async fn a_failed_automatic_backup_is_reported_not_fatal() {
     }
     // A file where the backups folder should be makes the backup fail.
     std::fs::write(home.path().join("backups"), b"not a folder").expect("block");
-    let desk =
-        Desk::open(config(home.path(), emulator.base_url())).expect("the history still opens");
+    let desk = Desk::open(keyed_config(home.path(), emulator.base_url()))
+        .expect("the history still opens");
     assert!(desk.status().backup_problem.is_some_and(|p| !p.is_empty()));
     assert_eq!(desk.list_conversations().expect("list").len(), 1);
 }

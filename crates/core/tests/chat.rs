@@ -4,10 +4,11 @@
 //! serde shapes the UI's `types.ts` expects. What was sent is read back from the emulator's log
 //! of request bodies.
 
+mod common;
+
 use std::time::Duration;
 
-use bailian::{ApiKey, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RecordedRequest, RunningEmulator, reply_text};
+use bailian_emulator::{RunningEmulator, reply_text};
 use base64::Engine as _;
 use desk_core::{
     ChatParams, ConversationPatch, ConversationScope, Desk, DeskConfig, DeskError, ErrorCode,
@@ -16,39 +17,15 @@ use desk_core::{
 };
 use serde_json::{Value, json};
 
+use common::{Fixture, chat_requests, emulator_config};
+
 /// The first bytes of a PNG: what the sniffer and the emulator need to see an image.
 const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
 ];
 
-fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.retry = RetryPolicy {
-        max_attempts: 1,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        total_budget: Duration::from_secs(5),
-    };
-    config
-}
-
-struct Fixture {
-    emulator: RunningEmulator,
-    desk: Desk,
-    _home: tempfile::TempDir,
-}
-
 async fn fixture() -> Fixture {
-    let emulator = RunningEmulator::start_local().await.expect("emulator");
-    let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
-    Fixture {
-        emulator,
-        desk,
-        _home: home,
-    }
+    Fixture::start(|home, base_url| emulator_config(home, base_url, 1)).await
 }
 
 fn ask(prompt: &str) -> SendRequest {
@@ -114,14 +91,6 @@ fn message(desk: &Desk, conversation_id: &str, id: &str) -> Message {
         .into_iter()
         .find(|m| m.id == id)
         .expect("message")
-}
-
-fn chat_requests(emulator: &RunningEmulator) -> Vec<RecordedRequest> {
-    emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.contains("/generation"))
-        .collect()
 }
 
 fn last_body(emulator: &RunningEmulator) -> Value {
@@ -1037,7 +1006,7 @@ async fn settings_round_trip_refuse_invalid_values_and_shape_new_conversations()
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
     let chosen = {
-        let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+        let desk = Desk::open(emulator_config(home.path(), emulator.base_url(), 1)).expect("open");
         assert_eq!(desk.settings().expect("defaults"), Settings::default());
         let chosen = desk
             .update_settings(Settings {
@@ -1109,7 +1078,7 @@ async fn settings_round_trip_refuse_invalid_values_and_shape_new_conversations()
         );
         chosen
     };
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("reopen");
+    let desk = Desk::open(emulator_config(home.path(), emulator.base_url(), 1)).expect("reopen");
     assert_eq!(
         desk.settings().expect("read"),
         chosen,

@@ -2,21 +2,17 @@
 //! `Desk` (an app restart) resumes polling, images end up in the store, partial failures keep the
 //! successes, and an expired task says so.
 
-use std::time::Duration;
+mod common;
 
-use bailian::{ApiKey, PollPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator};
+use bailian_emulator::RunningEmulator;
 use desk_core::{Desk, DeskConfig, ErrorCode, ImageJob};
 
+use common::{fast_poll, keyed_config};
+
+/// The default retries, with fast polling.
 fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.image_poll = PollPolicy {
-        initial: Duration::from_millis(1),
-        max: Duration::from_millis(2),
-        give_up_after: Duration::from_secs(10),
-    };
+    let mut config = keyed_config(home, base_url);
+    config.image_poll = fast_poll();
     config
 }
 

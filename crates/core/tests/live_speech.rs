@@ -7,16 +7,19 @@
 //! The emulator hears one sentence per full second of 16-bit audio: an interim result as soon as
 //! part of a second arrived, the final one once the second is complete.
 
+mod common;
+
 use std::time::Duration;
 
-use bailian::{ApiKey, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator};
+use bailian_emulator::RunningEmulator;
 use base64::Engine as _;
 use desk_core::{
     Desk, DeskConfig, Device, ErrorCode, LiveTranscriptEvent, PasswordPolicy, UsageKind,
     UsageStatus,
 };
 use tokio::sync::mpsc;
+
+use common::{keyed_config, short_retry};
 
 /// 16-bit mono PCM at 16 kHz: bytes per second.
 const SECOND: usize = 32_000;
@@ -25,16 +28,10 @@ const PIECE: usize = SECOND / 10;
 /// Waiting longer than this for an event means it is not coming (not a timing assertion).
 const PATIENCE: Duration = Duration::from_secs(20);
 
+/// Short retries and the default polling (a live session polls nothing).
 fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.retry = RetryPolicy {
-        max_attempts: 2,
-        initial_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(2),
-        total_budget: Duration::from_secs(2),
-    };
+    let mut config = keyed_config(home, base_url);
+    config.retry = short_retry();
     config
 }
 
@@ -94,11 +91,7 @@ fn sentence_texts(events: &[LiveTranscriptEvent]) -> Vec<String> {
 type Row = (UsageKind, String, UsageStatus, Option<u64>, Option<String>);
 
 fn ledger(desk: &Desk) -> Vec<Row> {
-    desk.usage_records(None, None)
-        .expect("ledger")
-        .into_iter()
-        .map(|r| (r.kind, r.model, r.status, r.units, r.error_code))
-        .collect()
+    common::ledger(desk, |r| (r.kind, r.model, r.status, r.units, r.error_code))
 }
 
 #[tokio::test]

@@ -2,32 +2,23 @@
 //! of the result is stored, a meeting interrupted after its `dataId` was stored completes after
 //! a restart, and each way a meeting can fail is stored with the doctor's code and a ledger row.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use bailian::{ApiKey, PollPolicy, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator};
+use bailian_emulator::RunningEmulator;
 use desk_core::{AtLimit, Desk, DeskConfig, ErrorCode, UsageKind, UsageStatus};
 use tokio::sync::Notify;
 
+use common::task_config;
+
 const RECORDING: &str = "https://example.invalid/weekly-sync.mp3";
 
+/// Meetings need a Tingwu app on top of the task settings.
 fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
+    let mut config = task_config(home, base_url);
     config.tingwu_app_id = Some("tw_emulator".into());
-    config.image_poll = PollPolicy {
-        initial: Duration::from_millis(1),
-        max: Duration::from_millis(2),
-        give_up_after: Duration::from_secs(10),
-    };
-    config.retry = RetryPolicy {
-        max_attempts: 2,
-        initial_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(2),
-        total_budget: Duration::from_secs(2),
-    };
     config
 }
 

@@ -1,30 +1,18 @@
 //! Profiles on one computer, through the device facade the app and the CLI use: who may do what
 //! (the authorization matrix), and that no session reaches another profile's data.
 
-use std::time::Duration;
+mod common;
 
-use bailian::{ApiKey, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator};
+use bailian_emulator::RunningEmulator;
 use desk_core::{DeskConfig, DeskError, Device, ErrorCode, PasswordPolicy, Role, SendRequest};
+
+use common::emulator_config;
 
 const CHEAP: PasswordPolicy = PasswordPolicy {
     memory_kib: 1024,
     iterations: 1,
     parallelism: 1,
 };
-
-fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.retry = RetryPolicy {
-        max_attempts: 2,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        total_budget: Duration::from_secs(5),
-    };
-    config
-}
 
 fn ask(prompt: &str) -> SendRequest {
     serde_json::from_value(serde_json::json!({
@@ -56,7 +44,8 @@ async fn household() -> Household {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
     let device =
-        Device::open_with_policy(config(home.path(), emulator.base_url()), CHEAP).expect("device");
+        Device::open_with_policy(emulator_config(home.path(), emulator.base_url(), 2), CHEAP)
+            .expect("device");
     let status = device.status().expect("status");
     assert!(!status.protected);
     let first = status.profiles[0].id.clone();
@@ -271,7 +260,8 @@ async fn an_unprotected_device_needs_no_login_until_a_password_is_set() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
     let device =
-        Device::open_with_policy(config(home.path(), emulator.base_url()), CHEAP).expect("device");
+        Device::open_with_policy(emulator_config(home.path(), emulator.base_url(), 2), CHEAP)
+            .expect("device");
     let desk = device
         .unprotected_desk()
         .expect("open")
@@ -340,7 +330,7 @@ async fn repeated_wrong_passwords_make_the_next_login_wait() {
 async fn without_a_keychain_each_profile_keeps_its_key_in_a_file_locked_by_its_password() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let mut config = config(home.path(), emulator.base_url());
+    let mut config = emulator_config(home.path(), emulator.base_url(), 2);
     config.api_key = None;
     config.vault = desk_core::VaultSetting::File {
         path: home.path().join("keys.json"),

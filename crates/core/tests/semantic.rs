@@ -2,11 +2,12 @@
 //! embeddings are deterministic character-trigram hashes, so texts sharing words are closer and
 //! the related message must rank first. Requests are counted in the emulator's log.
 
-use std::time::Duration;
+mod common;
 
-use bailian::{ApiKey, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RecordedRequest, RunningEmulator};
-use desk_core::{Desk, DeskConfig, ErrorCode, MessageRole, SendRequest, UsageKind, UsageStatus};
+use bailian_emulator::RecordedRequest;
+use desk_core::{Desk, ErrorCode, MessageRole, SendRequest, UsageKind, UsageStatus};
+
+use common::{Fixture, emulator_config, requests_to};
 
 const EMBEDDING_PATH: &str = "/api/v1/services/embeddings/text-embedding/text-embedding";
 
@@ -19,34 +20,8 @@ const TOPICS: &[&str] = &[
     "Compare SQLite and PostgreSQL for a desktop app",
 ];
 
-fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.retry = RetryPolicy {
-        max_attempts: 2,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        total_budget: Duration::from_secs(5),
-    };
-    config
-}
-
-struct Fixture {
-    emulator: RunningEmulator,
-    desk: Desk,
-    _home: tempfile::TempDir,
-}
-
 async fn fixture() -> Fixture {
-    let emulator = RunningEmulator::start_local().await.expect("emulator");
-    let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
-    Fixture {
-        emulator,
-        desk,
-        _home: home,
-    }
+    Fixture::start(|home, base_url| emulator_config(home, base_url, 2)).await
 }
 
 /// Starts one conversation per topic (a prompt and the emulator's reply each).
@@ -66,14 +41,6 @@ async fn chat_about(desk: &Desk, topics: &[&str]) -> Vec<String> {
         conversations.push(outcome.conversation_id);
     }
     conversations
-}
-
-fn embedding_calls(emulator: &RunningEmulator) -> Vec<RecordedRequest> {
-    emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == EMBEDDING_PATH)
-        .collect()
 }
 
 fn texts_sent(request: &RecordedRequest) -> usize {
@@ -96,7 +63,7 @@ async fn the_related_message_ranks_first_and_indexing_embeds_only_what_is_new() 
             .expect("empty index")
             .is_empty()
     );
-    assert!(embedding_calls(&f.emulator).is_empty());
+    assert!(requests_to(&f.emulator, EMBEDDING_PATH).is_empty());
 
     let conversations = chat_about(&f.desk, TOPICS).await;
     let report = f
@@ -119,7 +86,7 @@ async fn the_related_message_ranks_first_and_indexing_embeds_only_what_is_new() 
         (report.model.as_str(), report.dimension),
         ("text-embedding-v4", 512)
     );
-    let calls = embedding_calls(&f.emulator);
+    let calls = requests_to(&f.emulator, EMBEDDING_PATH);
     assert_eq!(
         calls.iter().map(texts_sent).collect::<Vec<_>>(),
         vec![10, 2]
@@ -138,7 +105,7 @@ async fn the_related_message_ranks_first_and_indexing_embeds_only_what_is_new() 
     assert_eq!(hits[0].role, MessageRole::User);
     assert!(hits[0].snippet.contains("bicycle tire"));
     assert!(hits[0].score > hits[2].score);
-    let query = embedding_calls(&f.emulator)
+    let query = requests_to(&f.emulator, EMBEDDING_PATH)
         .pop()
         .expect("the query's call");
     assert_eq!(
@@ -176,7 +143,7 @@ async fn the_related_message_ranks_first_and_indexing_embeds_only_what_is_new() 
         (2, 1, 14)
     );
     assert_eq!(
-        embedding_calls(&f.emulator)
+        requests_to(&f.emulator, EMBEDDING_PATH)
             .iter()
             .map(texts_sent)
             .collect::<Vec<_>>(),
@@ -189,7 +156,7 @@ async fn the_related_message_ranks_first_and_indexing_embeds_only_what_is_new() 
         .expect("index");
     assert_eq!((report.embedded, report.requests), (0, 0));
     assert_eq!(
-        embedding_calls(&f.emulator).len(),
+        requests_to(&f.emulator, EMBEDDING_PATH).len(),
         1,
         "nothing new: no call"
     );
@@ -265,7 +232,7 @@ async fn a_429_is_retried_and_a_failure_keeps_what_was_indexed() {
         (report.embedded, report.requests, report.pending),
         (10, 1, 2)
     );
-    let attempts: Vec<Option<String>> = embedding_calls(&f.emulator)
+    let attempts: Vec<Option<String>> = requests_to(&f.emulator, EMBEDDING_PATH)
         .into_iter()
         .map(|r| r.fault)
         .collect();
@@ -301,7 +268,7 @@ async fn a_429_is_retried_and_a_failure_keeps_what_was_indexed() {
         ),
         (256, 10, 2, 10, 2)
     );
-    assert_eq!(embedding_calls(&f.emulator).len(), 3);
+    assert_eq!(requests_to(&f.emulator, EMBEDDING_PATH).len(), 3);
     let failed = f
         .desk
         .usage_records(None, None)
@@ -329,7 +296,7 @@ async fn a_429_is_retried_and_a_failure_keeps_what_was_indexed() {
         (2, 12, 0)
     );
     assert_eq!(
-        embedding_calls(&f.emulator)
+        requests_to(&f.emulator, EMBEDDING_PATH)
             .iter()
             .map(texts_sent)
             .collect::<Vec<_>>(),
@@ -355,7 +322,7 @@ async fn refusals_come_before_any_call() {
     );
 
     let home = tempfile::tempdir().expect("tempdir");
-    let mut no_key = config(home.path(), f.emulator.base_url());
+    let mut no_key = emulator_config(home.path(), f.emulator.base_url(), 2);
     no_key.api_key = None;
     let desk = Desk::open(no_key).expect("open");
     let error = desk
@@ -363,5 +330,5 @@ async fn refusals_come_before_any_call() {
         .await
         .expect_err("no key");
     assert_eq!(error.code, ErrorCode::MissingApiKey);
-    assert!(embedding_calls(&f.emulator).is_empty());
+    assert!(requests_to(&f.emulator, EMBEDDING_PATH).is_empty());
 }

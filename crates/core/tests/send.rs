@@ -1,27 +1,27 @@
 //! The chat use case end to end against the emulator, on a real database file: what is stored on
 //! every path, and what the caller hears.
 
+mod common;
+
 use std::time::Duration;
 
-use bailian::{ApiKey, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator, pieces, reply_text};
+use bailian_emulator::{RunningEmulator, pieces, reply_text};
 use desk_core::{
     AppMode, Desk, DeskConfig, ErrorCode, MessageRole, MessageStatus, SendRequest, StreamUpdate,
 };
 
+use common::{emulator_config, retry};
+
+/// Without a URL, the app's default server (for the tests that never reach it).
 fn config(home: &std::path::Path, base_url: Option<String>) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    if let Some(base_url) = base_url {
-        config.base_url = base_url;
-        config.api_key = ApiKey::new(DEFAULT_API_KEY);
+    match base_url {
+        Some(base_url) => emulator_config(home, base_url, 3),
+        None => {
+            let mut config = DeskConfig::at(home);
+            config.retry = retry(3);
+            config
+        }
     }
-    config.retry = RetryPolicy {
-        max_attempts: 3,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        total_budget: Duration::from_secs(5),
-    };
-    config
 }
 
 fn ask(prompt: &str, conversation_id: Option<&str>) -> SendRequest {

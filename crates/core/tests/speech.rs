@@ -3,51 +3,32 @@
 //! `transcriptions.rs`, live recognition in `live_speech.rs`.)
 //! Every call leaves its ledger row; refusals leave none and send nothing.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bailian::{ApiKey, PollPolicy, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, EmulatorConfig, RunningEmulator};
+use bailian_emulator::{EmulatorConfig, RunningEmulator};
 use desk_core::{
-    Desk, DeskConfig, ErrorCode, MessageStatus, SendRequest, StreamUpdate, UsageKind, UsageStatus,
+    Desk, ErrorCode, MessageStatus, SendRequest, StreamUpdate, UsageKind, UsageStatus,
 };
 use tokio::sync::Notify;
 
-fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.image_poll = PollPolicy {
-        initial: Duration::from_millis(1),
-        max: Duration::from_millis(2),
-        give_up_after: Duration::from_secs(10),
-    };
-    config.retry = RetryPolicy {
-        max_attempts: 2,
-        initial_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(2),
-        total_budget: Duration::from_secs(2),
-    };
-    config
-}
+use common::task_config;
 
 /// A ledger row as (kind, model, status, units, unit).
 type Row = (UsageKind, String, UsageStatus, Option<u64>, Option<String>);
 
 fn ledger(desk: &Desk) -> Vec<Row> {
-    desk.usage_records(None, None)
-        .expect("ledger")
-        .into_iter()
-        .map(|r| (r.kind, r.model, r.status, r.units, r.unit))
-        .collect()
+    common::ledger(desk, |r| (r.kind, r.model, r.status, r.units, r.unit))
 }
 
 #[tokio::test]
 async fn qwen_tts_speaks_over_http_and_cosyvoice_still_reads_the_rest() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("open");
     let mut audio = Vec::new();
     let mut calls = 0;
     let summary = desk
@@ -163,7 +144,7 @@ async fn a_reply_is_heard_before_its_last_delta_arrives() {
     .await
     .expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("open");
     let deltas: Arc<Mutex<Vec<(Instant, String)>>> = Arc::default();
     let audio: Arc<Mutex<Vec<(Instant, usize)>>> = Arc::default();
     let (deltas_in, audio_in) = (Arc::clone(&deltas), Arc::clone(&audio));
@@ -241,7 +222,7 @@ async fn a_reply_is_heard_before_its_last_delta_arrives() {
 async fn a_text_feed_is_read_while_it_is_still_open() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("open");
     let (feed, chunks) = desk_core::read_aloud::feed();
     let first_audio = Arc::new(Notify::new());
     let signal = Arc::clone(&first_audio);
@@ -283,7 +264,7 @@ async fn a_text_feed_is_read_while_it_is_still_open() {
 async fn reading_aloud_fails_apart_from_the_reply() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("open");
 
     // Nothing to read: no connection, no row.
     let error = desk

@@ -3,12 +3,14 @@
 //! are downloaded into the store, failures are recorded with the doctor's code, and a call cut by
 //! a crash is reported as interrupted at the next resume.
 
+mod common;
+
 use std::time::Duration;
 
-use bailian::{ApiKey, PollPolicy, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RecordedRequest, RunningEmulator};
 use base64::Engine as _;
 use desk_core::{Desk, DeskConfig, ErrorCode, ImageJob, NewAttachment, UsageKind, UsageStatus};
+
+use common::{Fixture, emulator_config, fast_poll, requests_to};
 
 const MULTIMODAL: &str = "/api/v1/services/aigc/multimodal-generation/generation";
 /// The first bytes of a PNG: what the sniffer needs to call it one.
@@ -16,39 +18,15 @@ const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
 ];
 
+/// A second try for the faults below, and fast polling for the tasks they resume.
 fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.retry = RetryPolicy {
-        max_attempts: 2,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        total_budget: Duration::from_secs(5),
-    };
-    config.image_poll = PollPolicy {
-        initial: Duration::from_millis(1),
-        max: Duration::from_millis(2),
-        give_up_after: Duration::from_secs(10),
-    };
+    let mut config = emulator_config(home, base_url, 2);
+    config.image_poll = fast_poll();
     config
 }
 
-struct Fixture {
-    emulator: RunningEmulator,
-    desk: Desk,
-    home: tempfile::TempDir,
-}
-
 async fn fixture() -> Fixture {
-    let emulator = RunningEmulator::start_local().await.expect("emulator");
-    let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
-    Fixture {
-        emulator,
-        desk,
-        home,
-    }
+    Fixture::start(config).await
 }
 
 fn png_attachment(bytes: &[u8]) -> NewAttachment {
@@ -65,14 +43,6 @@ fn edit(prompt: &str) -> ImageJob {
         input_image: Some(png_attachment(PNG)),
         ..ImageJob::default()
     }
-}
-
-fn image_calls(emulator: &RunningEmulator) -> Vec<RecordedRequest> {
-    emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == MULTIMODAL)
-        .collect()
 }
 
 fn data_uri(bytes: &[u8]) -> String {
@@ -116,7 +86,7 @@ async fn an_edit_is_recorded_with_its_input_and_its_images_are_stored() {
         ("image/png".to_owned(), PNG.to_vec())
     );
 
-    let calls = image_calls(&f.emulator);
+    let calls = requests_to(&f.emulator, MULTIMODAL);
     assert_eq!(calls.len(), 1);
     let body = calls[0].body.as_ref().expect("body");
     assert_eq!(body["model"], "qwen-image-edit");
@@ -137,7 +107,7 @@ async fn an_edit_is_recorded_with_its_input_and_its_images_are_stored() {
         .await
         .expect("follow");
     assert_eq!(again.task.status, "succeeded");
-    assert_eq!(image_calls(&f.emulator).len(), 1);
+    assert_eq!(requests_to(&f.emulator, MULTIMODAL).len(), 1);
 }
 
 #[tokio::test]
@@ -179,7 +149,10 @@ async fn a_stored_result_can_be_edited_by_its_id() {
         "{}",
         view.task.parameters
     );
-    let body = image_calls(&f.emulator)[0].body.clone().expect("body");
+    let body = requests_to(&f.emulator, MULTIMODAL)[0]
+        .body
+        .clone()
+        .expect("body");
     assert_eq!(
         body["input"]["messages"][0]["content"][0]["image"],
         data_uri(&source_bytes)
@@ -280,7 +253,7 @@ async fn failed_calls_are_recorded_with_the_doctors_code_and_partial_ones_say_wh
         .await
         .expect("retried");
     assert_eq!(view.task.status, "succeeded");
-    assert_eq!(image_calls(&f.emulator).len(), 2);
+    assert_eq!(requests_to(&f.emulator, MULTIMODAL).len(), 2);
 
     // Fewer images than asked for: the missing ones are recorded as failed.
     f.emulator.push_fault("partial_fail=1", 1).expect("fault");
@@ -345,5 +318,9 @@ async fn a_call_cut_by_a_crash_is_recorded_before_it_was_sent_and_never_resent()
         ),
         ("failed", Some("interrupted"))
     );
-    assert_eq!(image_calls(&f.emulator).len(), 1, "never sent twice");
+    assert_eq!(
+        requests_to(&f.emulator, MULTIMODAL).len(),
+        1,
+        "never sent twice"
+    );
 }

@@ -5,45 +5,20 @@
 //! invalid parameter or set of results is refused before anything is stored or sent, and a stream
 //! cut in the middle of a tool call stores no half call.
 
-use std::time::Duration;
+mod common;
 
-use bailian::{ApiKey, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RecordedRequest, RunningEmulator, pieces, reply_text};
+use bailian_emulator::{RunningEmulator, pieces, reply_text};
 use desk_core::{
-    ChatParams, ConversationPatch, Desk, DeskConfig, DeskError, ErrorCode, FinishReason, Message,
-    MessageRole, MessageStatus, ResponseFormat, SendOutcome, SendRequest, StreamUpdate, ToolChoice,
+    ChatParams, ConversationPatch, Desk, DeskError, ErrorCode, FinishReason, Message, MessageRole,
+    MessageStatus, ResponseFormat, SendOutcome, SendRequest, StreamUpdate, ToolChoice,
     ToolDefinition, ToolResult,
 };
 use serde_json::{Value, json};
 
-fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.retry = RetryPolicy {
-        max_attempts: 1,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        total_budget: Duration::from_secs(5),
-    };
-    config
-}
-
-struct Fixture {
-    emulator: RunningEmulator,
-    desk: Desk,
-    home: tempfile::TempDir,
-}
+use common::{Fixture, chat_requests, emulator_config};
 
 async fn fixture() -> Fixture {
-    let emulator = RunningEmulator::start_local().await.expect("emulator");
-    let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
-    Fixture {
-        emulator,
-        desk,
-        home,
-    }
+    Fixture::start(|home, base_url| emulator_config(home, base_url, 1)).await
 }
 
 fn tool(name: &str) -> ToolDefinition {
@@ -115,14 +90,6 @@ fn finished(updates: &[StreamUpdate]) -> (MessageStatus, Option<FinishReason>) {
         }) => (*status, *finish_reason),
         other => panic!("not finished: {other:?}"),
     }
-}
-
-fn chat_requests(emulator: &RunningEmulator) -> Vec<RecordedRequest> {
-    emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.contains("/generation"))
-        .collect()
 }
 
 fn last_body(emulator: &RunningEmulator) -> Value {
@@ -398,7 +365,7 @@ async fn parallel_tool_calls_are_answered_and_the_history_carries_them_after_a_r
         home,
     } = f;
     drop(desk);
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("reopen");
+    let desk = Desk::open(emulator_config(home.path(), emulator.base_url(), 1)).expect("reopen");
     let reopened = message(&desk, &conversation, &tools[1].id);
     assert_eq!(
         (reopened.role, reopened.tool_call_id.as_deref()),

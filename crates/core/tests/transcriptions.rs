@@ -4,33 +4,16 @@
 //! crash left without a task id fails rather than paying twice, a failed task keeps its error,
 //! refusals store and send nothing, and jobs can be listed and deleted.
 
+mod common;
+
 use std::time::Duration;
 
-use bailian::{ApiKey, PollPolicy, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator};
-use desk_core::{
-    Desk, DeskConfig, ErrorCode, TranscriptionJob, TranscriptionStatus, UsageKind, UsageStatus,
-};
+use bailian_emulator::RunningEmulator;
+use desk_core::{Desk, ErrorCode, TranscriptionJob, TranscriptionStatus, UsageKind, UsageStatus};
+
+use common::task_config;
 
 const RECORDING: &str = "https://example.invalid/call.wav";
-
-fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.image_poll = PollPolicy {
-        initial: Duration::from_millis(1),
-        max: Duration::from_millis(2),
-        give_up_after: Duration::from_secs(10),
-    };
-    config.retry = RetryPolicy {
-        max_attempts: 2,
-        initial_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(2),
-        total_budget: Duration::from_secs(2),
-    };
-    config
-}
 
 /// The emulator's calls of the file-transcription API, in order: `submit` or `poll`.
 fn task_calls(emulator: &RunningEmulator) -> Vec<&'static str> {
@@ -60,11 +43,9 @@ type Row = (
 );
 
 fn ledger(desk: &Desk) -> Vec<Row> {
-    desk.usage_records(None, None)
-        .expect("ledger")
-        .into_iter()
-        .map(|r| (r.kind, r.model, r.status, r.units, r.error_code, r.item_id))
-        .collect()
+    common::ledger(desk, |r| {
+        (r.kind, r.model, r.status, r.units, r.error_code, r.item_id)
+    })
 }
 
 #[tokio::test]
@@ -72,7 +53,7 @@ async fn a_recording_becomes_a_stored_job_with_its_transcript() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
     let id = {
-        let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+        let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("open");
         let mut seen: Vec<(TranscriptionStatus, bool)> = Vec::new();
         let job = desk
             .transcribe_url_with(&format!(" {RECORDING} "), None, vec!["en".into()], |job| {
@@ -108,7 +89,7 @@ async fn a_recording_becomes_a_stored_job_with_its_transcript() {
         job.id
     };
     // A new Desk reads it all back from the file.
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("reopen");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("reopen");
     let job = desk.transcription(&id).expect("stored");
     assert_eq!(job.model, "paraformer-v2");
     assert!(job.task_id.is_some());
@@ -166,7 +147,7 @@ async fn the_task_id_is_stored_before_the_first_poll_and_a_restart_resumes_the_j
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
     let id = {
-        let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+        let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("open");
         // The moment the task id is reported, every poll of this run fails (503, both attempts):
         // the job must already hold its id, since nothing after the submit succeeded.
         let mut faulted = false;
@@ -192,7 +173,7 @@ async fn the_task_id_is_stored_before_the_first_poll_and_a_restart_resumes_the_j
         // The app closes here.
     };
     assert_eq!(task_calls(&emulator), ["submit", "poll", "poll"]);
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("reopen");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("reopen");
     let mut seen = Vec::new();
     let resumed = desk
         .resume_transcriptions(|job| seen.push(job.status))
@@ -228,7 +209,7 @@ async fn the_task_id_is_stored_before_the_first_poll_and_a_restart_resumes_the_j
 async fn a_job_interrupted_while_it_waits_completes_after_a_restart() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let mut slow = config(home.path(), emulator.base_url());
+    let mut slow = task_config(home.path(), emulator.base_url());
     // Polls far apart, so the app "closes" while the job waits for DashScope.
     slow.image_poll.initial = Duration::from_secs(30);
     slow.image_poll.max = Duration::from_secs(30);
@@ -259,7 +240,7 @@ async fn a_job_interrupted_while_it_waits_completes_after_a_restart() {
         assert_eq!(error.code, ErrorCode::BadRequest);
         // The app closes here: the Desk and the poll in flight are dropped.
     }
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("reopen");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("reopen");
     let resumed = desk.resume_transcriptions(|_| {}).await.expect("resume");
     assert_eq!(resumed.len(), 1);
     assert_eq!(resumed[0].status, TranscriptionStatus::Succeeded);
@@ -276,7 +257,7 @@ async fn a_job_interrupted_while_it_waits_completes_after_a_restart() {
 async fn failed_tasks_keep_their_errors_and_refusals_store_nothing() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("open");
     for local in ["/home/me/call.wav", "", "call.wav", "file:///call.wav"] {
         let error = desk
             .transcribe_url(local, |_| panic!("no job for a refusal"))
@@ -338,7 +319,7 @@ async fn failed_tasks_keep_their_errors_and_refusals_store_nothing() {
     assert_eq!(refused.dashscope_code.as_deref(), Some("InvalidParameter"));
     // Errors are stored, not only returned: a new Desk reads them back.
     drop(desk);
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("reopen");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("reopen");
     let stored = desk.transcription(&job.id).expect("stored");
     assert_eq!(stored.status, TranscriptionStatus::Failed);
     assert_eq!(
@@ -368,7 +349,7 @@ async fn failed_tasks_keep_their_errors_and_refusals_store_nothing() {
 async fn a_job_without_a_task_id_or_with_a_forgotten_one_fails_on_resume() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let config = config(home.path(), emulator.base_url());
+    let config = task_config(home.path(), emulator.base_url());
     // A crash between storing the job and hearing back, and a task DashScope no longer knows.
     let (crashed, forgotten) = {
         let store = desk_store::Store::open(&config.database_path()).expect("store");
@@ -404,7 +385,7 @@ async fn a_job_without_a_task_id_or_with_a_forgotten_one_fails_on_resume() {
 async fn jobs_are_listed_newest_first_and_deleted() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let home = tempfile::tempdir().expect("tempdir");
-    let desk = Desk::open(config(home.path(), emulator.base_url())).expect("open");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("open");
     let first = desk
         .transcribe_url("https://example.invalid/one.wav", |_| {})
         .await

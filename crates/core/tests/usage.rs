@@ -2,30 +2,20 @@
 //! failed; chat, images, speech, embeddings), and a blocking budget that refuses every kind of
 //! call before a request is sent.
 
-use std::time::Duration;
+mod common;
 
-use bailian::{ApiKey, PollPolicy, RetryPolicy};
-use bailian_emulator::{DEFAULT_API_KEY, RunningEmulator};
+use bailian_emulator::RunningEmulator;
 use desk_core::{
     AtLimit, BudgetLevel, Desk, DeskConfig, ErrorCode, ImageJob, SendRequest, UsageKind,
     UsageStatus,
 };
 
+use common::{emulator_config, fast_poll};
+
+/// One try (each ending is recorded once) and fast polling for the image calls.
 fn config(home: &std::path::Path, base_url: String) -> DeskConfig {
-    let mut config = DeskConfig::at(home);
-    config.base_url = base_url;
-    config.api_key = ApiKey::new(DEFAULT_API_KEY);
-    config.retry = RetryPolicy {
-        max_attempts: 1,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        total_budget: Duration::from_secs(5),
-    };
-    config.image_poll = PollPolicy {
-        initial: Duration::from_millis(1),
-        max: Duration::from_millis(2),
-        give_up_after: Duration::from_secs(10),
-    };
+    let mut config = emulator_config(home, base_url, 1);
+    config.image_poll = fast_poll();
     config
 }
 

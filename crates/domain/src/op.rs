@@ -24,8 +24,8 @@ use uuid::Uuid;
 use crate::hlc::Hlc;
 use crate::id::DeviceId;
 use crate::model::{
-    ChatParams, FinishReason, MessageError, MessageRole, MessageStatus, SearchSource, ToolCall,
-    Usage, present_or_null,
+    ConversationPatch, FinishReason, MessageError, MessageRole, MessageStatus, SearchSource,
+    ToolCall, Usage, present_or_null,
 };
 
 /// One entry of a device's log. `(device_id, seq)` is unique and `seq` counts 1, 2, 3… without
@@ -64,25 +64,15 @@ pub struct ConversationCreated {
 
 /// A conversation's fields changed; absent fields are untouched. Each field is its own
 /// last-writer-wins register (by HLC), so concurrent edits of different fields both survive.
+///
+/// The patch is flattened, so the payload is `{"id", ...the patch's fields}` exactly as when the
+/// fields were listed here (see `an_update_op_keeps_its_stored_shape`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationUpdated {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pinned: Option<bool>,
-    /// `Some(None)` removes the folder.
-    #[serde(
-        default,
-        deserialize_with = "present_or_null",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub folder: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub archived: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub params: Option<ChatParams>,
+    #[serde(flatten)]
+    pub patch: ConversationPatch,
 }
 
 /// Moved to the trash. Trashed and restored share one last-writer-wins register.
@@ -275,6 +265,7 @@ impl Op {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ChatParams;
 
     #[test]
     fn a_change_survives_the_envelope() {
@@ -426,7 +417,7 @@ mod tests {
         else {
             panic!("wrong kind");
         };
-        let params = updated.params.expect("params");
+        let params = updated.patch.params.expect("params");
         assert_eq!(params.temperature, Some(0.5));
         assert!(params.tools.is_empty() && params.stop.is_empty());
         assert_eq!(
@@ -475,17 +466,104 @@ mod tests {
         }
     }
 
+    /// `ConversationUpdated` as it was before it flattened a `ConversationPatch`: the shape every
+    /// stored update op has. Kept here only to prove the new type reads and writes it unchanged.
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct StoredUpdate {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pinned: Option<bool>,
+        #[serde(
+            default,
+            deserialize_with = "present_or_null",
+            skip_serializing_if = "Option::is_none"
+        )]
+        folder: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        archived: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        params: Option<ChatParams>,
+    }
+
+    #[test]
+    fn an_update_op_keeps_its_stored_shape() {
+        // Payloads as the ops table holds them (`payload.to_string()`): every field, a folder
+        // removed, a single field, parameters from version 1 (fields missing, a null) and from now.
+        let stored = [
+            r#"{"archived":false,"folder":"Work","id":"c1","params":{"enableSearch":true,"enableThinking":false,"maxTokens":64,"responseFormat":"json_object","seed":7,"stop":["END"],"systemPrompt":"hi","temperature":0.5,"toolChoice":{"function":"weather"},"tools":[{"description":"d","name":"weather","parameters":{"type":"object"}}]},"pinned":true,"title":"新的 title"}"#,
+            r#"{"folder":null,"id":"c2"}"#,
+            r#"{"id":"c3","pinned":false}"#,
+            r#"{"id":"c4","params":{"enableSearch":true,"enableThinking":null,"systemPrompt":"hi","temperature":0.5}}"#,
+            r#"{"id":"c5"}"#,
+        ];
+        for text in stored {
+            let payload: serde_json::Value = serde_json::from_str(text).expect("json");
+            let change = Change::decode(Change::CONVERSATION_UPDATED, &payload).expect("decode");
+            let Change::ConversationUpdated(updated) = &change else {
+                panic!("wrong kind for {text}");
+            };
+            let old: StoredUpdate = serde_json::from_str(text).expect("old shape");
+            // The same values as the old type read, field by field.
+            assert_eq!(
+                (
+                    &updated.id,
+                    &updated.patch.title,
+                    updated.patch.pinned,
+                    &updated.patch.folder,
+                    updated.patch.archived,
+                    &updated.patch.params
+                ),
+                (
+                    &old.id,
+                    &old.title,
+                    old.pinned,
+                    &old.folder,
+                    old.archived,
+                    &old.params
+                ),
+                "{text}"
+            );
+            // Written back byte for byte: through the payload (as stored) and directly (field
+            // order), the same as the old type writes.
+            let params_of_v1 = text.contains("\"c4\"");
+            let reencoded = serde_json::to_string(&change.payload()).expect("encode");
+            if params_of_v1 {
+                // Version 1 left out fields that now default, so only the old type's output is
+                // the reference; it must still match exactly.
+                let old_payload = serde_json::to_value(&old).expect("old encode");
+                assert_eq!(
+                    reencoded,
+                    serde_json::to_string(&old_payload).expect("old text")
+                );
+            } else {
+                assert_eq!(reencoded, text);
+            }
+            assert_eq!(
+                serde_json::to_string(updated).expect("encode"),
+                serde_json::to_string(&old).expect("old encode"),
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn a_folder_removed_is_not_a_folder_kept() {
         let removed = Change::ConversationUpdated(ConversationUpdated {
             id: "c1".into(),
-            folder: Some(None),
-            ..ConversationUpdated::default()
+            patch: ConversationPatch {
+                folder: Some(None),
+                ..ConversationPatch::default()
+            },
         });
         let kept = Change::ConversationUpdated(ConversationUpdated {
             id: "c1".into(),
-            pinned: Some(true),
-            ..ConversationUpdated::default()
+            patch: ConversationPatch {
+                pinned: Some(true),
+                ..ConversationPatch::default()
+            },
         });
         assert!(removed.payload()["folder"].is_null());
         assert!(kept.payload().get("folder").is_none());

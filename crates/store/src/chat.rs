@@ -97,11 +97,7 @@ impl Store {
             if !patch.is_empty() {
                 writer.record(Change::ConversationUpdated(ConversationUpdated {
                     id: id.to_owned(),
-                    title: patch.title.clone(),
-                    pinned: patch.pinned,
-                    folder: patch.folder.clone(),
-                    archived: patch.archived,
-                    params: patch.params.clone(),
+                    patch: patch.clone(),
                 }))?;
             }
             conversation_in(writer.conn(), id)

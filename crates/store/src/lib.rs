@@ -423,8 +423,10 @@ impl Store {
             if *chat_params != ChatParams::default() {
                 writer.record(Change::ConversationUpdated(ConversationUpdated {
                     id: id.clone(),
-                    params: Some(chat_params.clone()),
-                    ..ConversationUpdated::default()
+                    patch: ConversationPatch {
+                        params: Some(chat_params.clone()),
+                        ..ConversationPatch::default()
+                    },
                 }))?;
             }
             conversation_in(writer.conn(), &id)

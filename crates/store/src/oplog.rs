@@ -194,20 +194,20 @@ fn apply_change(conn: &Connection, op: &Op, change: &Change) -> Result<Applied> 
                 return missing_conversation(conn, &u.id);
             }
             let [title, pinned, folder, archived, chat_params] = REGISTERS;
-            if let Some(value) = &u.title {
+            if let Some(value) = &u.patch.title {
                 set_register(conn, &u.id, title, Value::Text(value.clone()), &hlc)?;
             }
-            if let Some(value) = u.pinned {
+            if let Some(value) = u.patch.pinned {
                 set_register(conn, &u.id, pinned, Value::Integer(value.into()), &hlc)?;
             }
-            if let Some(value) = &u.folder {
+            if let Some(value) = &u.patch.folder {
                 let value = value.clone().map_or(Value::Null, Value::Text);
                 set_register(conn, &u.id, folder, value, &hlc)?;
             }
-            if let Some(value) = u.archived {
+            if let Some(value) = u.patch.archived {
                 set_register(conn, &u.id, archived, Value::Integer(value.into()), &hlc)?;
             }
-            if let Some(value) = &u.params {
+            if let Some(value) = &u.patch.params {
                 let text = serde_json::to_string(value).map_err(|e| StoreError::InvalidValue {
                     what: "conversation parameters",
                     value: e.to_string(),

@@ -5,50 +5,20 @@
 
 mod common;
 
+use common::{all_ops, assistant_placeholder, raw_count, snapshot};
+
 use desk_store::{
-    AttachmentData, ChatParams, Conversation, ConversationPatch, ConversationScope, Message,
-    MessageStatus, NewMessage, Op, ReplyEnding, SearchSource, Store, StoreError,
+    AttachmentData, ChatParams, ConversationPatch, ConversationScope, Message, MessageStatus, Op,
+    ReplyEnding, SearchSource, Store, StoreError,
 };
 use rusqlite::Connection;
 
 const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4];
 
-fn all_ops(store: &Store) -> Vec<Op> {
-    store.ops_since(store.device_id(), 0).expect("ops")
-}
-
-fn snapshot(store: &Store) -> Vec<(Conversation, Vec<Message>)> {
-    let mut conversations = store.list_conversations().expect("list");
-    conversations.sort_by(|a, b| a.id.cmp(&b.id));
-    conversations
-        .into_iter()
-        .map(|c| {
-            let mut messages = store.messages(&c.id).expect("messages");
-            for m in &mut messages {
-                m.attachments.clear();
-            }
-            (c, messages)
-        })
-        .collect()
-}
-
-fn assistant_placeholder() -> NewMessage {
-    common::prompt_and_placeholder("")
-        .pop()
-        .expect("placeholder")
-}
-
 fn finish(store: &Store, id: &str, text: &str) -> Message {
     store
         .finish_reply(id, ReplyEnding::new(text, MessageStatus::Complete, None))
         .expect("finish")
-}
-
-fn raw_count(path: &std::path::Path, sql: &str) -> i64 {
-    Connection::open(path)
-        .expect("raw open")
-        .query_row(sql, [], |r| r.get(0))
-        .expect("count")
 }
 
 fn titles(store: &Store, scope: ConversationScope) -> Vec<String> {

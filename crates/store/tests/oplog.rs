@@ -3,28 +3,13 @@
 
 mod common;
 
-use desk_store::{
-    AttachmentData, ChatParams, Conversation, ConversationPatch, ConversationScope, Message,
-    MessageError, MessageRole, MessageStatus, NewMessage, Op, ReplyEnding, SearchSource, Store,
-    StoreError, ToolCall, Usage,
-};
+use common::{all_ops, snapshot};
 
-/// Every conversation (whatever its scope) with its messages. Attachments are left out: their
-/// bytes are not in ops (see `desk_domain::op`), so a database rebuilt from the log has none.
-fn snapshot(store: &Store) -> Vec<(Conversation, Vec<Message>)> {
-    let mut conversations = store.list_conversations().expect("list");
-    conversations.sort_by(|a, b| a.id.cmp(&b.id));
-    conversations
-        .into_iter()
-        .map(|c| {
-            let mut messages = store.messages(&c.id).expect("messages");
-            for message in &mut messages {
-                message.attachments.clear();
-            }
-            (c, messages)
-        })
-        .collect()
-}
+use desk_store::{
+    AttachmentData, ChatParams, Conversation, ConversationPatch, ConversationScope, MessageError,
+    MessageRole, MessageStatus, NewMessage, Op, ReplyEnding, SearchSource, Store, StoreError,
+    ToolCall, Usage,
+};
 
 fn count_kind(ops: &[Op], kind: &str) -> usize {
     ops.iter().filter(|o| o.kind == kind).count()
@@ -195,10 +180,6 @@ fn chat_screen_history(store: &mut Store, first: &Conversation, second: &Convers
         .expect("finish");
     store.trash_conversation(&doomed.id).expect("trash");
     store.purge_conversation(&doomed.id).expect("purge");
-}
-
-fn all_ops(store: &Store) -> Vec<Op> {
-    store.ops_since(store.device_id(), 0).expect("ops")
 }
 
 fn assert_gap_free(ops: &[Op]) {

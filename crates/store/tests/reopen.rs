@@ -1,30 +1,10 @@
 //! The store on a real file: what was written is there after a reopen, including replies that a
 //! broken stream or a crash left unfinished.
 
-use desk_store::{MessageError, MessageRole, MessageStatus, NewMessage, Store, StoreError, Usage};
+mod common;
 
-fn prompt_and_placeholder(prompt: &str) -> Vec<NewMessage> {
-    vec![
-        NewMessage {
-            role: MessageRole::User,
-            content: prompt.into(),
-            status: MessageStatus::Complete,
-            model: None,
-            demo: false,
-            attachments: Vec::new(),
-            tool_call_id: None,
-        },
-        NewMessage {
-            role: MessageRole::Assistant,
-            content: String::new(),
-            status: MessageStatus::Streaming,
-            model: Some("qwen-plus".into()),
-            demo: false,
-            attachments: Vec::new(),
-            tool_call_id: None,
-        },
-    ]
-}
+use common::prompt_and_placeholder;
+use desk_store::{MessageError, MessageRole, MessageStatus, Store, StoreError, Usage};
 
 #[test]
 fn conversation_survives_reopen_with_usage() {

@@ -4,18 +4,14 @@
 
 mod common;
 
+use common::raw_count;
+
 use std::path::Path;
 
 use desk_store::{
     MIGRATIONS, MessageStatus, Migration, Store, StoreError, backups_dir, list_backups,
     restore_backup,
 };
-use rusqlite::Connection;
-
-fn raw_count(path: &Path, sql: &str) -> i64 {
-    let conn = Connection::open(path).expect("raw open");
-    conn.query_row(sql, [], |r| r.get(0)).expect("count")
-}
 
 fn raw_version(path: &Path) -> i64 {
     raw_count(path, "PRAGMA user_version")

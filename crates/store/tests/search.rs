@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::said;
+
 use desk_store::{
     HIGHLIGHT_END, HIGHLIGHT_START, MessageRole, MessageStatus, NewMessage, SearchHit, Store,
 };
@@ -11,18 +13,6 @@ struct Fixture {
     _dir: tempfile::TempDir,
     store: Store,
     conversation: String,
-}
-
-fn said(role: MessageRole, content: &str) -> NewMessage {
-    NewMessage {
-        role,
-        content: content.into(),
-        status: MessageStatus::Complete,
-        model: None,
-        demo: false,
-        attachments: Vec::new(),
-        tool_call_id: None,
-    }
 }
 
 fn fixture(texts: &[&str]) -> Fixture {

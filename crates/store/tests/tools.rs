@@ -3,9 +3,11 @@
 //! an image, a vector or a search entry; tool messages then store, stay out of search, and travel
 //! in the op log with the finish reason.
 
+mod common;
+
+use common::{assistant_placeholder, snapshot};
 use desk_store::{
-    Conversation, FinishReason, MIGRATIONS, Message, MessageRole, MessageStatus, NewMessage,
-    ReplyEnding, Store,
+    FinishReason, MIGRATIONS, MessageRole, MessageStatus, NewMessage, ReplyEnding, Store,
 };
 use rusqlite::{Connection, params};
 
@@ -39,21 +41,6 @@ fn v9_database(path: &std::path::Path) {
     .expect("vector");
 }
 
-fn snapshot(store: &Store) -> Vec<(Conversation, Vec<Message>)> {
-    let mut conversations = store.list_conversations().expect("list");
-    conversations.sort_by(|a, b| a.id.cmp(&b.id));
-    conversations
-        .into_iter()
-        .map(|c| {
-            let mut messages = store.messages(&c.id).expect("messages");
-            for m in &mut messages {
-                m.attachments.clear();
-            }
-            (c, messages)
-        })
-        .collect()
-}
-
 fn tool_message(call_id: &str, content: &str) -> NewMessage {
     NewMessage {
         role: MessageRole::Tool,
@@ -63,18 +50,6 @@ fn tool_message(call_id: &str, content: &str) -> NewMessage {
         demo: false,
         attachments: Vec::new(),
         tool_call_id: Some(call_id.into()),
-    }
-}
-
-fn placeholder() -> NewMessage {
-    NewMessage {
-        role: MessageRole::Assistant,
-        content: String::new(),
-        status: MessageStatus::Streaming,
-        model: Some("qwen-plus".into()),
-        demo: false,
-        attachments: Vec::new(),
-        tool_call_id: None,
     }
 }
 
@@ -118,7 +93,7 @@ fn a_schema_9_database_keeps_every_row_image_vector_and_search_entry_and_takes_t
             Some("m2"),
             &[
                 tool_message("call_1", "晴 鑫鑫 sunny toolsecret"),
-                placeholder(),
+                assistant_placeholder(),
             ],
         )
         .expect("tool messages");

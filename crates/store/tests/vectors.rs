@@ -4,23 +4,11 @@
 
 mod common;
 
-use desk_store::{
-    MessageRole, MessageStatus, NewImageInput, NewMessage, ReplyEnding, Store, StoreError,
-};
+use common::said;
+
+use desk_store::{MessageRole, MessageStatus, NewImageInput, ReplyEnding, Store, StoreError};
 
 const MODEL: &str = "text-embedding-v4";
-
-fn said(role: MessageRole, content: &str) -> NewMessage {
-    NewMessage {
-        role,
-        content: content.into(),
-        status: MessageStatus::Complete,
-        model: None,
-        demo: false,
-        attachments: Vec::new(),
-        tool_call_id: None,
-    }
-}
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppStatus, ChatParams, ConversationScope, DeskError, SearchHit } from '../api/types';
 import { folderNames, groupConversations, neighbourConversation } from '../state/conversationGroups';
@@ -145,7 +145,9 @@ export function Workspace({ status, notify }: { status: AppStatus; notify: (erro
   const openHelp = useCallback(() => setOverlay('help'), []);
   const closeOverlay = useCallback(() => setOverlay(null), []);
 
-  useEffect(() => {
+  // A layout effect: the handler sees the list and chat of the commit on screen, so a shortcut
+  // pressed right after the list appears (before passive effects ran) acts on what is shown.
+  useLayoutEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.defaultPrevented) return;
       const shortcut = matchShortcut(event);

@@ -1,9 +1,10 @@
-import { useCallback, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ScreenHeader } from './common/ui';
-import { MeetingForm } from './meetings/MeetingForm';
 import { MeetingList } from './meetings/MeetingList';
 import { MeetingView } from './meetings/MeetingView';
+import { RecordingUrlForm } from './meetings/RecordingUrlForm';
+import { useRevealDetail } from './meetings/useRevealDetail';
 import { useMeetings } from './meetings/useMeetings';
 import type { ScreenProps } from './screenProps';
 import { TranscriptionsPanel } from './transcriptions/TranscriptionsPanel';
@@ -22,19 +23,7 @@ export function MeetingsScreen({ notify }: ScreenProps) {
   // Here rather than in the tab: a job a restart interrupted is followed as soon as the screen opens.
   const transcriptions = useTranscriptions(notify);
   const record = meetings.records.find((r) => r.id === meetings.selectedId) ?? null;
-  const detail = useRef<HTMLDivElement>(null);
-  const { select } = meetings;
-
-  // One column on narrow screens: the chosen meeting is below the list, so go there.
-  const choose = useCallback(
-    (meetingId: string) => {
-      select(meetingId);
-      if (window.matchMedia?.('(max-width: 900px)').matches) {
-        requestAnimationFrame(() => detail.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }));
-      }
-    },
-    [select],
-  );
+  const { detail, choose } = useRevealDetail(meetings.select);
 
   return (
     <section className="screen sc-screen" data-screen="MeetingsScreen" aria-labelledby="meetings-title">
@@ -66,7 +55,7 @@ export function MeetingsScreen({ notify }: ScreenProps) {
         <p className="sc-muted mt-intro">{t('meetings.intro')}</p>
         <div className="mt-layout">
           <div className="mt-side">
-            <MeetingForm onSubmit={meetings.submit} />
+            <RecordingUrlForm kind="meeting" onSubmit={meetings.submit} />
             <MeetingList records={meetings.records} loading={meetings.loading} selectedId={meetings.selectedId} onSelect={choose} />
           </div>
           <div className="mt-detail" ref={detail}>

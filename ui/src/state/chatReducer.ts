@@ -10,6 +10,7 @@ import type {
   Usage,
 } from '../api/types';
 import {
+  appendToTree,
   buildTree,
   parentKeyOf,
   revealMessage,
@@ -172,7 +173,10 @@ function upsert(state: ChatState, incoming: Message[], selections: BranchSelecti
     }
   }
   if (added.length === 0 && selections === state.selections) return { ...state, messages };
-  return withMessages(state, added.length > 0 ? [...messages, ...added] : messages, selections);
+  if (added.length === 0) return withMessages(state, messages, selections);
+  const all = [...messages, ...added];
+  const tree = appendToTree(state.tree, all);
+  return { ...state, messages: all, tree, selections, path: visiblePath(tree, selections) };
 }
 
 const streamActions = new Set<ChatAction['type']>([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../api/types';
 import { aMessage, aThread } from '../testing/fixtures';
-import { ROOT, buildTree, revealMessage, siblingPosition, stepBranch, visiblePath } from './messageTree';
+import { ROOT, appendToTree, buildTree, revealMessage, siblingPosition, stepBranch, visiblePath } from './messageTree';
 
 let clock = 0;
 function m(id: string, parentId: string | null, role: Message['role'] = 'user'): Message {
@@ -62,5 +62,30 @@ describe('message tree', () => {
     const path = visiblePath(tree, {});
     expect(path).toHaveLength(10_000);
     expect(path[9_999]).toBe('m9999');
+  });
+
+  it('grows by appended messages exactly as if rebuilt', () => {
+    const msg = (id: string, parentId: string | null, createdAt: number) => aMessage({ id, role: 'user', parentId, createdAt });
+    // Random trees (branches, equal timestamps, orphans), grown a few messages at a time.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let round = 0; round < 40; round++) {
+      const all: Message[] = [];
+      let tree = buildTree([]);
+      for (let step = 0; step < 30; step++) {
+        const batch = 1 + Math.floor(random() * 3);
+        for (let k = 0; k < batch; k++) {
+          const pick = random();
+          const parent = all.length === 0 || pick < 0.1 ? null : pick < 0.15 ? 'missing' : all[Math.floor(random() * all.length)].id;
+          all.push(msg(`m${round}-${all.length}`, parent, Math.floor(random() * 20)));
+        }
+        tree = appendToTree(tree, all);
+        const rebuilt = buildTree(all);
+        expect(Object.fromEntries(tree.children)).toEqual(Object.fromEntries(rebuilt.children));
+        expect(Object.fromEntries(tree.parentOf)).toEqual(Object.fromEntries(rebuilt.parentOf));
+        expect(Object.fromEntries(tree.newestLeaf)).toEqual(Object.fromEntries(rebuilt.newestLeaf));
+        expect(visiblePath(tree, {})).toEqual(visiblePath(rebuilt, {}));
+      }
+    }
   });
 });

@@ -72,12 +72,66 @@ export function buildTree(messages: readonly Message[]): MessageTree {
   return { indexById, children, parentOf, newestLeaf, isNewer };
 }
 
+/**
+ * The tree of `messages`, which are `tree`'s messages followed by new ones: what `buildTree`
+ * would return, without redoing the whole thread (a reply started in a 10,000-message thread
+ * rebuilt it in 60 ms in WebKit). New messages start as leaves, so only their parents' child
+ * lists and the newest leaf of their ancestors change, and only up to the first ancestor whose
+ * newest leaf stays the same.
+ */
+export function appendToTree(tree: MessageTree, messages: readonly Message[]): MessageTree {
+  const indexById = new Map(tree.indexById);
+  const parentOf = new Map(tree.parentOf);
+  const children = new Map(tree.children);
+  const newestLeaf = new Map(tree.newestLeaf);
+  const isNewer = (a: string, b: string) => {
+    const ma = messages[indexById.get(a)!];
+    const mb = messages[indexById.get(b)!];
+    return ma.createdAt !== mb.createdAt ? ma.createdAt > mb.createdAt : ma.id > mb.id;
+  };
+  for (let i = tree.indexById.size; i < messages.length; i++) {
+    const m = messages[i];
+    if (indexById.has(m.id)) return buildTree(messages);
+    indexById.set(m.id, i);
+  }
+  for (let i = tree.indexById.size; i < messages.length; i++) {
+    const m = messages[i];
+    const parent = m.parentId !== null && m.parentId !== m.id && indexById.has(m.parentId) ? m.parentId : ROOT;
+    parentOf.set(m.id, parent);
+    const siblings = [...(children.get(parent) ?? [])];
+    let at = siblings.length;
+    while (at > 0 && isNewer(siblings[at - 1], m.id)) at--;
+    siblings.splice(at, 0, m.id);
+    children.set(parent, siblings);
+    newestLeaf.set(m.id, m.id);
+    // Up the ancestors, each recomputed from its children, until one does not change (a parent
+    // that was a leaf is not one any more, so "is the new leaf newer" alone is not enough).
+    // Bounded, as damaged data could hold a cycle.
+    let id = parent;
+    for (let guard = 0; id !== ROOT && guard <= messages.length; guard++) {
+      const before = newestLeaf.get(id);
+      if (before === undefined) break;
+      let best: string | null = null;
+      for (const child of children.get(id) ?? []) {
+        const leaf = newestLeaf.get(child);
+        if (leaf !== undefined && (best === null || isNewer(leaf, best))) best = leaf;
+      }
+      const after = best ?? id;
+      if (after === before) break;
+      newestLeaf.set(id, after);
+      id = parentOf.get(id) ?? ROOT;
+    }
+  }
+  return { indexById, children, parentOf, newestLeaf, isNewer };
+}
+
 /** The child shown under `parentKey`: the selected one, else the one leading to the newest leaf. */
 function shownChild(tree: MessageTree, parentKey: string, selections: BranchSelections): string | null {
   const list = tree.children.get(parentKey);
   if (!list || list.length === 0) return null;
   const selected = selections[parentKey];
   if (selected !== undefined && list.includes(selected)) return selected;
+  if (list.length === 1) return list[0];
   let best: string | null = null;
   let bestLeaf: string | null = null;
   for (const child of list) {
@@ -94,10 +148,10 @@ function shownChild(tree: MessageTree, parentKey: string, selections: BranchSele
 /** The ids of the shown path, root first. */
 export function visiblePath(tree: MessageTree, selections: BranchSelections): string[] {
   const path: string[] = [];
-  const seen = new Set<string>();
+  // A path is never longer than the tree: that bound stops a parent cycle in damaged data as a
+  // set of seen ids would, without hashing every id of a 10,000-message path.
   let next = shownChild(tree, ROOT, selections);
-  while (next !== null && !seen.has(next)) {
-    seen.add(next);
+  while (next !== null && path.length < tree.indexById.size) {
     path.push(next);
     next = shownChild(tree, next, selections);
   }

@@ -25,7 +25,7 @@ import { chatReducer, initialChatState, type ChatState, type ChatAction } from '
 import { createFrameBatcher } from './frameBatcher';
 
 const tracedChatReducer = (state: ChatState, action: ChatAction): ChatState =>
-  traced('chat reducer', () => chatReducer(state, action));
+  traced(`chat reducer: ${action.type}`, () => chatReducer(state, action));
 
 /** The one reply in flight. Mutable on purpose: channel callbacks fill it in as events arrive. */
 interface InFlight {

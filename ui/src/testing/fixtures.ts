@@ -1,17 +1,8 @@
 import type { ChatParams, ConversationSummary, Message, ModelView } from '../api/types';
+import { NO_PARAMS } from '../state/chatParams';
 
-export const defaultParams: ChatParams = {
-  temperature: null,
-  enableThinking: null,
-  enableSearch: false,
-  systemPrompt: null,
-  tools: [],
-  toolChoice: null,
-  responseFormat: 'text',
-  seed: null,
-  stop: [],
-  maxTokens: null,
-};
+/** A chat at the model's defaults (the app's own `NO_PARAMS`). */
+export const defaultParams: ChatParams = NO_PARAMS;
 
 export function aMessage(overrides: Partial<Message> & Pick<Message, 'id' | 'role'>): Message {
   return {

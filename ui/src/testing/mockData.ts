@@ -8,22 +8,13 @@ import type {
   SearchSource,
   ToolDefinition,
 } from '../api/types';
+import { NO_PARAMS } from '../state/chatParams';
 import { seededRandom } from './mockImages';
 
 export const DAY_MS = 86_400_000;
 
-export const DEFAULT_PARAMS: ChatParams = {
-  temperature: null,
-  enableThinking: null,
-  enableSearch: false,
-  systemPrompt: null,
-  tools: [],
-  toolChoice: null,
-  responseFormat: 'text',
-  seed: null,
-  stop: [],
-  maxTokens: null,
-};
+/** A chat at the model's defaults (the app's own `NO_PARAMS`); spread it, never change it. */
+export const DEFAULT_PARAMS: ChatParams = NO_PARAMS;
 
 function model(partial: Partial<ModelView> & Pick<ModelView, 'id' | 'family' | 'kind'>): ModelView {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToBase64, encodeWav, floatToInt16, int16ToFloat, resample } from './audioData';
+import { base64ToBytes, bytesToBase64, encodeWav } from './audioData';
 import { insertAtCaret } from './insertText';
 import { speakableText } from './speakable';
 
@@ -39,23 +39,7 @@ describe('encodeWav', () => {
   });
 });
 
-describe('samples', () => {
-  it('clips floats to the 16-bit range and reads them back', () => {
-    expect([...floatToInt16(new Float32Array([0, 1, -1, 2, -2, 0.5]))]).toEqual([0, 32767, -32768, 32767, -32768, 16384]);
-    const round = int16ToFloat(floatToInt16(new Float32Array([0.25, -0.75])));
-    expect(round[0]).toBeCloseTo(0.25, 3);
-    expect(round[1]).toBeCloseTo(-0.75, 3);
-  });
-
-  it('resamples 48 kHz to 16 kHz keeping the duration and the level', () => {
-    const second = new Float32Array(48_000).fill(0.5);
-    const out = resample(second, 48_000, 16_000);
-    expect(out.length).toBe(16_000);
-    expect(out.every((s) => Math.abs(s - 0.5) < 1e-6)).toBe(true);
-    expect(resample(second, 16_000, 16_000)).toBe(second);
-    expect(resample(new Float32Array(8_000), 8_000, 16_000).length).toBe(16_000);
-  });
-
+describe('base64', () => {
   it('round-trips base64', () => {
     const bytes = new Uint8Array(70_000).map((_, i) => i % 251);
     expect([...base64ToBytes(bytesToBase64(bytes))]).toEqual([...bytes]);

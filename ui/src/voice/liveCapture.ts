@@ -5,7 +5,7 @@
 // allows scripts (worklets included) from 'self' only.
 import liveCaptureUrl from './liveCaptureProcessor.js?url&no-inline';
 import { downmix, encodePcm16le, LIVE_CHUNK_SAMPLES, LIVE_SAMPLE_RATE, resamplePiece, resampleState, splitChunks, type ResampleState } from './pcm';
-import { MicError, micProblem } from './recorder';
+import { MicError, micProblem } from './microphone';
 
 export interface LiveCapture {
   /** The device's sample rate (what is resampled from). */

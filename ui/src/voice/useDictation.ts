@@ -6,7 +6,7 @@ import { bytesToBase64 } from './audioData';
 import { insertAtCaret } from './insertText';
 import { startLiveCapture, type LiveCapture } from './liveCapture';
 import { LIVE_SAMPLE_RATE } from './pcm';
-import { MicError, type MicProblem } from './recorder';
+import { MicError, type MicProblem } from './microphone';
 
 export type DictationPhase = 'idle' | 'starting' | 'recording' | 'transcribing';
 

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use desk_store::{MessageRole, MessageStatus, NewMessage};
+use desk_store::{Conversation, Message, MessageRole, MessageStatus, NewMessage, Op, Store};
 use rusqlite::{Connection, params};
 
 /// The schema as the first release shipped it.
@@ -30,6 +30,54 @@ pub fn prompt_and_placeholder(prompt: &str) -> Vec<NewMessage> {
             tool_call_id: None,
         },
     ]
+}
+
+/// The streaming reply a send starts with.
+pub fn assistant_placeholder() -> NewMessage {
+    prompt_and_placeholder("").pop().expect("placeholder")
+}
+
+/// A finished message of `role` saying `content`.
+pub fn said(role: MessageRole, content: &str) -> NewMessage {
+    NewMessage {
+        role,
+        content: content.into(),
+        status: MessageStatus::Complete,
+        model: None,
+        demo: false,
+        attachments: Vec::new(),
+        tool_call_id: None,
+    }
+}
+
+/// Every op this store's device wrote, from the first.
+pub fn all_ops(store: &Store) -> Vec<Op> {
+    store.ops_since(store.device_id(), 0).expect("ops")
+}
+
+/// Every conversation (whatever its scope) with its messages. Attachments are left out: their
+/// bytes are not in ops (see `desk_domain::op`), so a database rebuilt from the log has none.
+pub fn snapshot(store: &Store) -> Vec<(Conversation, Vec<Message>)> {
+    let mut conversations = store.list_conversations().expect("list");
+    conversations.sort_by(|a, b| a.id.cmp(&b.id));
+    conversations
+        .into_iter()
+        .map(|c| {
+            let mut messages = store.messages(&c.id).expect("messages");
+            for message in &mut messages {
+                message.attachments.clear();
+            }
+            (c, messages)
+        })
+        .collect()
+}
+
+/// A number read straight from the database file with SQL, around the store.
+pub fn raw_count(path: &Path, sql: &str) -> i64 {
+    Connection::open(path)
+        .expect("raw open")
+        .query_row(sql, [], |r| r.get(0))
+        .expect("count")
 }
 
 /// Writes a schema-1 database as the first release would have: one conversation, a prompt, a

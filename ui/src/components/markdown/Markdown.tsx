@@ -4,7 +4,7 @@ import { copyText } from '../clipboard';
 import { createBlockSplitter, type Block } from './blockSplitter';
 import { loadModule, useModulesVersion } from './lazyModules';
 import type { Tokens } from 'marked';
-import { lexBlocks, renderBlock, type MarkdownLabels } from './markdownEngine';
+import { renderBlock, type MarkdownLabels } from './markdownEngine';
 import { traced } from '../../perf/trace';
 import { sanitizeSvg } from './sanitize';
 
@@ -23,27 +23,23 @@ const COPIED_MS = 1500;
 const RENDER_COST_FACTOR = 4;
 const LONGEST_WAIT_MS = 400;
 
-// A long block still being written is shown as pieces of this many lines, so each frame renders
-// (and lays out) only the piece that grows; the finished reply is rendered whole again.
+// A long code block still being written is shown as pieces of this many lines, so each frame
+// renders (and lays out) only the piece that grows; the finished reply is rendered whole again.
+// (Long paragraphs and lists are cut by the block splitter, which also spares their lexing.)
 const LIVE_PIECE_LINES = 24;
 const LIVE_PIECE_MIN_CHARS = 1200;
 
-/** The block being streamed, cut into pieces of lines when it is long: a paragraph or code. */
+/** The code block being streamed, cut into pieces of lines when it is long. */
 function livePieces(block: Block): Block[] {
   const { token } = block;
-  if (token.raw.length < LIVE_PIECE_MIN_CHARS || (token.type !== 'paragraph' && token.type !== 'code')) return [block];
-  const source = token.type === 'code' ? (token as Tokens.Code).text : token.raw;
-  const lines = source.split('\n');
+  if (token.raw.length < LIVE_PIECE_MIN_CHARS || token.type !== 'code') return [block];
+  const code = token as Tokens.Code;
+  const lines = code.text.split('\n');
   const pieces: Block[] = [];
   for (let first = 0; first < lines.length; first += LIVE_PIECE_LINES) {
     const text = lines.slice(first, first + LIVE_PIECE_LINES).join('\n');
-    if (token.type === 'code') {
-      const code = token as Tokens.Code;
-      // `raw` is what the row's memo compares: a finished piece keeps it and is not drawn again.
-      pieces.push({ start: block.start, token: { ...code, text, raw: `\`\`\`${code.lang ?? ''}\n${text}\n\`\`\`` } });
-    } else {
-      for (const piece of lexBlocks(text)) pieces.push({ start: block.start, token: piece });
-    }
+    // `raw` is what the row's memo compares: a finished piece keeps it and is not drawn again.
+    pieces.push({ start: block.start, token: { ...code, text, raw: `\`\`\`${code.lang ?? ''}\n${text}\n\`\`\`` } });
   }
   return pieces;
 }

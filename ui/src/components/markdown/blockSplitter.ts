@@ -18,12 +18,13 @@ export interface BlockSplitter {
 const RELEX_BLOCKS = 2;
 
 // A paragraph or list still being written is lexed whole on every frame, inline formatting
-// included, and a 400-line one took 60 ms to lex: so while a reply streams, such a block is cut
+// included, and a 400-line one took 60–90 ms to lex in WebKitGTK (whose regex engine runs
+// marked's inline rules far slower than V8): so while a reply streams, such a block is cut
 // at line boundaries into pieces of this many lines that are lexed once, and only the lines after
 // the last piece are lexed again. The final text is lexed whole (one paragraph again, and
 // constructs that reach back come out right).
-const FREEZE_LINES = 24;
-const FREEZE_MIN_CHARS = 1200;
+const FREEZE_LINES = 12;
+const FREEZE_MIN_CHARS = 600;
 const FREEZABLE = new Set(['paragraph', 'list']);
 
 /** The blocks from `start` on, and whether each block's source is the text at its offset (offsets

@@ -145,10 +145,10 @@ describe('block splitter', () => {
       // Pieces settled before stay the very same objects: their HTML is not rendered again.
       const settledBefore = previous.slice(0, -3);
       settledBefore.forEach((block, i) => expect(blocks[i]).toBe(block));
-      // What is lexed again is the tail: short (under 1,200 characters), or at most two pieces'
+      // What is lexed again is the tail: short (under 600 characters), or at most two pieces'
       // worth of lines.
       const tail = blocks[blocks.length - 1].token.raw;
-      expect(tail.length < 1200 || tail.split('\n').length <= 48 + 1).toBe(true);
+      expect(tail.length < 600 || tail.split('\n').length <= 24 + 1).toBe(true);
       previous = blocks;
     }
     expect(previous.filter((b) => b.token.type === 'paragraph').length).toBeGreaterThan(5);

@@ -19,6 +19,7 @@ import {
   parseTools,
   toolsText,
   type NumberProblem,
+  type Parsed,
   type ToolsProblem,
 } from '../../state/chatParams';
 import { CloseIcon } from '../icons';
@@ -124,64 +125,80 @@ export function JsonOutputField({ draft, systemPrompt, look }: { draft: Advanced
   );
 }
 
-export function SeedField({ draft, look }: { draft: AdvancedDraft; look: Look }) {
+/** A whole-number field (empty: not set) that says beside itself what is wrong with the text. */
+function IntegerField(props: {
+  look: Look;
+  label: string;
+  value: string;
+  placeholder: string;
+  hint: string;
+  result: Parsed<number | null, NumberProblem>;
+  min: number;
+  max: number | null;
+  testId: string;
+  onChange: (text: string) => void;
+}) {
   const { t } = useTranslation();
+  const { look, result } = props;
   const c = CLASSES[look];
   const id = useId();
-  const result = draft.checked.seed;
   return (
     <div className={c.field}>
       <label htmlFor={id} className={c.label || undefined}>
-        {look === 'panel' ? t('params.seed') : <span>{t('params.seed')}</span>}
+        {look === 'panel' ? props.label : <span>{props.label}</span>}
       </label>
       <input
         id={id}
         className={c.input || undefined}
         inputMode="numeric"
-        value={draft.seed}
-        placeholder={t('params.seedPlaceholder')}
+        value={props.value}
+        placeholder={props.placeholder}
         aria-invalid={!result.ok || undefined}
         aria-describedby={`${id}-hint`}
-        data-testid="param-seed"
-        onChange={(event) => draft.setSeed(event.target.value)}
+        data-testid={props.testId}
+        onChange={(event) => props.onChange(event.target.value)}
       />
-      <small id={`${id}-hint`} className={result.ok ? c.hint : c.error} data-testid={result.ok ? undefined : 'param-seed-problem'}>
-        {result.ok ? t('params.seedHint') : numberProblemText(t, result.problem, 0, MAX_SEED)}
+      <small id={`${id}-hint`} className={result.ok ? c.hint : c.error} data-testid={result.ok ? undefined : `${props.testId}-problem`}>
+        {result.ok ? props.hint : numberProblemText(t, result.problem, props.min, props.max)}
       </small>
     </div>
   );
 }
 
+export function SeedField({ draft, look }: { draft: AdvancedDraft; look: Look }) {
+  const { t } = useTranslation();
+  return (
+    <IntegerField
+      look={look}
+      label={t('params.seed')}
+      value={draft.seed}
+      placeholder={t('params.seedPlaceholder')}
+      hint={t('params.seedHint')}
+      result={draft.checked.seed}
+      min={0}
+      max={MAX_SEED}
+      testId="param-seed"
+      onChange={draft.setSeed}
+    />
+  );
+}
+
 export function MaxTokensField({ draft, limit, look }: { draft: AdvancedDraft; limit: number | null; look: Look }) {
   const { t, i18n } = useTranslation();
-  const c = CLASSES[look];
-  const id = useId();
-  const result = draft.checked.maxTokens;
   const formatted = limit === null ? null : limit.toLocaleString(i18n.language);
   return (
-    <div className={c.field}>
-      <label htmlFor={id} className={c.label || undefined}>
-        {look === 'panel' ? t('params.maxTokens') : <span>{t('params.maxTokens')}</span>}
-      </label>
-      <input
-        id={id}
-        className={c.input || undefined}
-        inputMode="numeric"
-        value={draft.maxTokens}
-        placeholder={formatted === null ? t('params.maxTokensPlaceholder') : t('params.maxTokensPlaceholderLimit', { limit: formatted })}
-        aria-invalid={!result.ok || undefined}
-        aria-describedby={`${id}-hint`}
-        data-testid="param-max-tokens"
-        onChange={(event) => draft.setMaxTokens(event.target.value)}
-      />
-      <small id={`${id}-hint`} className={result.ok ? c.hint : c.error} data-testid={result.ok ? undefined : 'param-max-tokens-problem'}>
-        {result.ok
-          ? formatted === null
-            ? t('params.maxTokensHint')
-            : t('params.maxTokensHintLimit', { limit: formatted })
-          : numberProblemText(t, result.problem, 1, limit)}
-      </small>
-    </div>
+    <IntegerField
+      look={look}
+      label={t('params.maxTokens')}
+      value={draft.maxTokens}
+      placeholder={formatted === null ? t('params.maxTokensPlaceholder') : t('params.maxTokensPlaceholderLimit', { limit: formatted })}
+      hint={formatted === null ? t('params.maxTokensHint') : t('params.maxTokensHintLimit', { limit: formatted })}
+      result={draft.checked.maxTokens}
+      min={1}
+      max={limit}
+      testId="param-max-tokens"
+      onChange={draft.setMaxTokens}
+    />
   );
 }
 

@@ -2,7 +2,7 @@ import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MeetingRecord } from '../../api/types';
 import { formatDateTime } from '../common/format';
-import { formatTimestamp, meetingTitle } from './format';
+import { formatTimestamp, meetingTitle, statusClass } from './format';
 
 interface Props {
   records: readonly MeetingRecord[];
@@ -52,11 +52,6 @@ function MeetingListView({ records, loading, selectedId, onSelect }: Props) {
       ) : null}
     </nav>
   );
-}
-
-/** The image studio's status colours: done, failed, or in flight. */
-export function statusClass(status: MeetingRecord['status']): string {
-  return status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'running';
 }
 
 export const MeetingList = memo(MeetingListView);

@@ -1,14 +1,12 @@
 import type { TFunction } from 'i18next';
 import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isErrorCode } from '../../api/deskError';
 import type { DeskError, Meeting, MeetingRecord } from '../../api/types';
-import { ErrorExplanation } from '../../components/ErrorExplanation';
 import { saveText } from '../common/download';
 import { formatDateTime } from '../common/format';
 import { Problem } from '../common/ui';
-import { formatTimestamp, MEETING_IN_FLIGHT, meetingTitle, turnsOf, type Turn } from './format';
-import { statusClass } from './MeetingList';
+import { formatTimestamp, MEETING_IN_FLIGHT, meetingTitle, statusClass, turnsOf, type Turn } from './format';
+import { RecordingFailure } from './RecordingFailure';
 
 interface Props {
   /** The list's record: its status is the freshest. */
@@ -99,7 +97,7 @@ export function MeetingView({ record, meeting, error, notify }: Props) {
         </div>
       ) : null}
 
-      {record.status === 'failed' ? <MeetingFailure record={record} /> : null}
+      {record.status === 'failed' ? <RecordingFailure kind="meeting" job={record} /> : null}
       {error ? <Problem error={error} /> : null}
 
       {record.status === 'succeeded' && !meeting && !error ? (
@@ -226,28 +224,6 @@ export function MeetingView({ record, meeting, error, notify }: Props) {
         </>
       ) : null}
     </article>
-  );
-}
-
-/** A failed meeting in the error doctor's words, with Tingwu's own code for support. */
-function MeetingFailure({ record }: { record: MeetingRecord }) {
-  const { t } = useTranslation();
-  return (
-    <div className="sc-problem" role="note" data-testid="meeting-error" data-error-code={record.errorCode ?? undefined}>
-      {record.errorCode && isErrorCode(record.errorCode) ? (
-        <ErrorExplanation code={record.errorCode} detail={record.errorMessage} />
-      ) : (
-        <>
-          <p className="error-title">{t('meetings.view.failed')}</p>
-          {record.errorMessage ? <p className="sc-fine">{record.errorMessage}</p> : null}
-        </>
-      )}
-      {record.dashscopeCode ? (
-        <p className="sc-fine" data-testid="meeting-tingwu-code">
-          {t('meetings.view.tingwuCode', { code: record.dashscopeCode })}
-        </p>
-      ) : null}
-    </div>
   );
 }
 

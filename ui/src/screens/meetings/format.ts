@@ -78,12 +78,18 @@ export function recordOf(meeting: MeetingRecord): MeetingRecord {
   };
 }
 
-/** Newest first; a report replaces the record's older one (never a newer one) or goes on top. */
-export function upsertRecord(records: readonly MeetingRecord[], record: MeetingRecord): MeetingRecord[] {
+/** Newest first; a report replaces the record's older one (never a newer one) or goes on top.
+ * For meetings and URL transcriptions alike. */
+export function upsertRecord<R extends { id: string; updatedAt: number }>(records: readonly R[], record: R): R[] {
   const at = records.findIndex((r) => r.id === record.id);
   if (at < 0) return [record, ...records];
-  if (records[at].updatedAt > record.updatedAt) return records as MeetingRecord[];
+  if (records[at].updatedAt > record.updatedAt) return records as R[];
   const next = records.slice();
   next[at] = record;
   return next;
+}
+
+/** The status badge's colour for a meeting or a transcription: done, failed, or in flight. */
+export function statusClass(status: string): 'succeeded' | 'failed' | 'running' {
+  return status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'running';
 }

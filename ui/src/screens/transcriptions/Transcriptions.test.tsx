@@ -8,7 +8,7 @@ import { usePendingDraft } from '../../state/chatDraft';
 import { mockError } from '../../testing/mockBackend';
 import { commandsCalled, renderWithBackend } from '../../testing/renderWithBackend';
 import { MeetingsScreen } from '../MeetingsScreen';
-import { upsertJob } from './useTranscriptions';
+import { upsertRecord } from '../meetings/format';
 
 beforeEach(async () => {
   await i18n.changeLanguage('en');
@@ -118,7 +118,7 @@ async function listed(backend: { handle: (cmd: string, args?: Record<string, unk
   return (await backend.handle('list_transcriptions', {})) as TranscriptionJob[];
 }
 
-describe('upsertJob', () => {
+describe('upsertRecord (transcription jobs)', () => {
   const job = (id: string, updatedAt: number, status: TranscriptionJob['status'] = 'running'): TranscriptionJob => ({
     id,
     fileUrl: 'https://x/a.mp3',
@@ -134,9 +134,9 @@ describe('upsertJob', () => {
   });
 
   it('puts a new job on top and never lets an older report replace a newer one', () => {
-    const list = upsertJob([job('a', 5)], job('b', 1));
+    const list = upsertRecord([job('a', 5)], job('b', 1));
     expect(list.map((j) => j.id)).toEqual(['b', 'a']);
-    expect(upsertJob(list, job('a', 4, 'pending'))[1].status).toBe('running');
-    expect(upsertJob(list, job('a', 6, 'succeeded'))[1].status).toBe('succeeded');
+    expect(upsertRecord(list, job('a', 4, 'pending'))[1].status).toBe('running');
+    expect(upsertRecord(list, job('a', 6, 'succeeded'))[1].status).toBe('succeeded');
   });
 });

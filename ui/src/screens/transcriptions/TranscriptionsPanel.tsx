@@ -1,43 +1,29 @@
-import { memo, useCallback, useId, useRef, useState, type FormEvent } from 'react';
+import { memo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isErrorCode } from '../../api/deskError';
-import type { DeskError, TranscriptionJob } from '../../api/types';
+import type { TranscriptionJob } from '../../api/types';
 import { copyText } from '../../components/clipboard';
-import { ErrorExplanation } from '../../components/ErrorExplanation';
 import { startChatWith } from '../../state/chatDraft';
 import { ConfirmAction } from '../common/ConfirmAction';
 import { formatDateTime } from '../common/format';
-import { Problem } from '../common/ui';
-import { formatTimestamp, isRecordingUrl, meetingTitle } from '../meetings/format';
+import { formatTimestamp, meetingTitle, statusClass } from '../meetings/format';
+import { RecordingFailure } from '../meetings/RecordingFailure';
+import { RecordingUrlForm } from '../meetings/RecordingUrlForm';
+import { useRevealDetail } from '../meetings/useRevealDetail';
 import { TRANSCRIPTION_IN_FLIGHT, type Transcriptions } from './useTranscriptions';
-
-const statusClass = (status: TranscriptionJob['status']) =>
-  status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'running';
 
 /** URL transcriptions (Paraformer file recognition): a form, the jobs, the chosen one. */
 export function TranscriptionsPanel({ transcriptions }: { transcriptions: Transcriptions }) {
   const { t } = useTranslation();
   const { jobs, loading, selectedId, select, submit, remove } = transcriptions;
   const job = jobs.find((j) => j.id === selectedId) ?? null;
-  const detail = useRef<HTMLDivElement>(null);
-
-  // One column on narrow screens: the chosen job is below the list, so go there.
-  const choose = useCallback(
-    (jobId: string) => {
-      select(jobId);
-      if (window.matchMedia?.('(max-width: 900px)').matches) {
-        requestAnimationFrame(() => detail.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }));
-      }
-    },
-    [select],
-  );
+  const { detail, choose } = useRevealDetail(select);
 
   return (
     <>
       <p className="sc-muted mt-intro">{t('transcriptions.intro')}</p>
       <div className="mt-layout">
         <div className="mt-side">
-          <TranscriptionForm onSubmit={submit} />
+          <RecordingUrlForm kind="transcription" onSubmit={submit} />
           <TranscriptionList jobs={jobs} loading={loading} selectedId={selectedId} onSelect={choose} />
         </div>
         <div className="mt-detail" ref={detail}>
@@ -51,63 +37,6 @@ export function TranscriptionsPanel({ transcriptions }: { transcriptions: Transc
         </div>
       </div>
     </>
-  );
-}
-
-function TranscriptionForm({ onSubmit }: { onSubmit: (url: string) => Promise<DeskError | null> }) {
-  const { t } = useTranslation();
-  const hintId = useId();
-  const [url, setUrl] = useState('');
-  const [touched, setTouched] = useState(false);
-  const [error, setError] = useState<DeskError | null>(null);
-  const valid = isRecordingUrl(url);
-  const invalid = touched && url.trim() !== '' && !valid;
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setTouched(true);
-    if (!valid) return;
-    setError(null);
-    // The form is free again at once; the job's progress shows in the list.
-    const pending = onSubmit(url.trim());
-    setUrl('');
-    setTouched(false);
-    const refused = await pending;
-    if (refused) {
-      setError(refused);
-      setUrl((current) => (current === '' ? url.trim() : current));
-    }
-  };
-
-  return (
-    <form className="sc-card mt-form" onSubmit={(e) => void submit(e)} aria-labelledby="transcription-form-title" noValidate>
-      <h2 id="transcription-form-title" className="sc-section-title">
-        {t('transcriptions.form.title')}
-      </h2>
-      <label className="sc-field">
-        <span>{t('transcriptions.form.url')}</span>
-        <input
-          type="url"
-          inputMode="url"
-          value={url}
-          spellCheck={false}
-          autoComplete="off"
-          placeholder="https://…/interview.mp3"
-          aria-invalid={invalid || undefined}
-          aria-describedby={hintId}
-          data-testid="transcription-url"
-          onChange={(e) => setUrl(e.target.value)}
-          onBlur={() => setTouched(true)}
-        />
-        <small id={hintId} className={invalid ? 'sc-field-error' : 'sc-hint'}>
-          {invalid ? t('transcriptions.form.invalid') : t('transcriptions.form.hint')}
-        </small>
-      </label>
-      {error ? <Problem error={error} /> : null}
-      <button type="submit" className="primary-button" data-testid="transcription-submit" disabled={!valid}>
-        {t('transcriptions.form.submit')}
-      </button>
-    </form>
   );
 }
 
@@ -219,23 +148,7 @@ function TranscriptionView({ job, onDelete }: { job: TranscriptionJob; onDelete:
         </div>
       ) : null}
 
-      {job.status === 'failed' ? (
-        <div className="sc-problem" role="note" data-testid="transcription-error" data-error-code={job.errorCode ?? undefined}>
-          {job.errorCode && isErrorCode(job.errorCode) ? (
-            <ErrorExplanation code={job.errorCode} detail={job.errorMessage} />
-          ) : (
-            <>
-              <p className="error-title">{t('transcriptions.view.failed')}</p>
-              {job.errorMessage ? <p className="sc-fine">{job.errorMessage}</p> : null}
-            </>
-          )}
-          {job.dashscopeCode ? (
-            <p className="sc-fine" data-testid="transcription-code">
-              {t('transcriptions.view.code', { code: job.dashscopeCode })}
-            </p>
-          ) : null}
-        </div>
-      ) : null}
+      {job.status === 'failed' ? <RecordingFailure kind="transcription" job={job} /> : null}
 
       <div className="sc-actions">
         {transcript && transcript.text.trim() !== '' ? (

@@ -1,18 +1,10 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { deleteTranscription, listTranscriptions, resumeTranscriptions, transcribeUrl } from '../../api/desk';
 import type { DeskError, TranscriptionJob } from '../../api/types';
+import { upsertRecord } from '../meetings/format';
 
 export const TRANSCRIPTION_IN_FLIGHT: TranscriptionJob['status'][] = ['pending', 'running'];
 
-/** Newest first; a report replaces the job's older one (never a newer one) or goes on top. */
-export function upsertJob(jobs: readonly TranscriptionJob[], job: TranscriptionJob): TranscriptionJob[] {
-  const at = jobs.findIndex((j) => j.id === job.id);
-  if (at < 0) return [job, ...jobs];
-  if (jobs[at].updatedAt > job.updatedAt) return jobs as TranscriptionJob[];
-  const next = jobs.slice();
-  next[at] = job;
-  return next;
-}
 
 export interface Transcriptions {
   jobs: TranscriptionJob[];
@@ -40,7 +32,7 @@ export function useTranscriptions(notify: (error: DeskError) => void): Transcrip
 
   const progress = useCallback((job: TranscriptionJob) => {
     if (!live.current || deleted.current.has(job.id)) return;
-    setJobs((current) => upsertJob(current, job));
+    setJobs((current) => upsertRecord(current, job));
   }, []);
 
   const choose = useCallback((jobId: string | null) => {
@@ -54,7 +46,7 @@ export function useTranscriptions(notify: (error: DeskError) => void): Transcrip
       .then(
         (list) => {
           if (!live.current) return;
-          setJobs((current) => list.reduceRight(upsertJob, current));
+          setJobs((current) => list.reduceRight<TranscriptionJob[]>(upsertRecord, current));
           if (list[0] && selected.current === null) choose(list[0].id);
           // After the list, so a resumed job's progress updates its row in place.
           return resumeTranscriptions(progress).then((done) => done.forEach(progress));

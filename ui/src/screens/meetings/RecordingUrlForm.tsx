@@ -4,9 +4,19 @@ import type { DeskError } from '../../api/types';
 import { Problem } from '../common/ui';
 import { isRecordingUrl } from './format';
 
-/** A recording's public URL, handed to Tingwu. */
-export function MeetingForm({ onSubmit }: { onSubmit: (fileUrl: string) => Promise<DeskError | null> }) {
+/** What the URL is handed to: a Tingwu meeting or a Paraformer file transcription. */
+export type RecordingKind = 'meeting' | 'transcription';
+
+const NAMESPACE = { meeting: 'meetings', transcription: 'transcriptions' } as const;
+const PLACEHOLDER: Record<RecordingKind, string> = {
+  meeting: 'https://…/weekly-sync.mp3',
+  transcription: 'https://…/interview.mp3',
+};
+
+/** A recording's public URL, handed to the service that fetches it. */
+export function RecordingUrlForm({ kind, onSubmit }: { kind: RecordingKind; onSubmit: (fileUrl: string) => Promise<DeskError | null> }) {
   const { t } = useTranslation();
+  const ns = NAMESPACE[kind];
   const hintId = useId();
   const [url, setUrl] = useState('');
   const [touched, setTouched] = useState(false);
@@ -19,7 +29,7 @@ export function MeetingForm({ onSubmit }: { onSubmit: (fileUrl: string) => Promi
     setTouched(true);
     if (!valid) return;
     setError(null);
-    // The form is free again as soon as Tingwu has the job; progress shows in the list.
+    // The form is free again as soon as the job exists; its progress shows in the list.
     const pending = onSubmit(url.trim());
     setUrl('');
     setTouched(false);
@@ -31,32 +41,32 @@ export function MeetingForm({ onSubmit }: { onSubmit: (fileUrl: string) => Promi
   };
 
   return (
-    <form className="sc-card mt-form" onSubmit={(e) => void submit(e)} aria-labelledby="meeting-form-title" noValidate>
-      <h2 id="meeting-form-title" className="sc-section-title">
-        {t('meetings.form.title')}
+    <form className="sc-card mt-form" onSubmit={(e) => void submit(e)} aria-labelledby={`${kind}-form-title`} noValidate>
+      <h2 id={`${kind}-form-title`} className="sc-section-title">
+        {t(`${ns}.form.title`)}
       </h2>
       <label className="sc-field">
-        <span>{t('meetings.form.url')}</span>
+        <span>{t(`${ns}.form.url`)}</span>
         <input
           type="url"
           inputMode="url"
           value={url}
           spellCheck={false}
           autoComplete="off"
-          placeholder="https://…/weekly-sync.mp3"
+          placeholder={PLACEHOLDER[kind]}
           aria-invalid={invalid || undefined}
           aria-describedby={hintId}
-          data-testid="meeting-url"
+          data-testid={`${kind}-url`}
           onChange={(e) => setUrl(e.target.value)}
           onBlur={() => setTouched(true)}
         />
         <small id={hintId} className={invalid ? 'sc-field-error' : 'sc-hint'}>
-          {invalid ? t('meetings.form.invalid') : t('meetings.form.hint')}
+          {invalid ? t(`${ns}.form.invalid`) : t(`${ns}.form.hint`)}
         </small>
       </label>
       {error ? <Problem error={error} /> : null}
-      <button type="submit" className="primary-button" data-testid="meeting-submit" disabled={!valid}>
-        {t('meetings.form.submit')}
+      <button type="submit" className="primary-button" data-testid={`${kind}-submit`} disabled={!valid}>
+        {t(`${ns}.form.submit`)}
       </button>
     </form>
   );
