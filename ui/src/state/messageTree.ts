@@ -10,8 +10,6 @@ export interface MessageTree {
   children: ReadonlyMap<string, readonly string[]>;
   /** The parent key of each message (ROOT for roots and orphans). */
   parentOf: ReadonlyMap<string, string>;
-  /** The id of the newest leaf under each message: where a path through it ends by default. */
-  newestLeaf: ReadonlyMap<string, string>;
   /** Age order of the messages (creation time, then id, which is a UUIDv7). */
   isNewer: (a: string, b: string) => boolean;
 }
@@ -44,46 +42,19 @@ export function buildTree(messages: readonly Message[]): MessageTree {
     else children.set(parent, [m.id]);
   }
   for (const list of children.values()) list.sort((a, b) => (isNewer(a, b) ? 1 : isNewer(b, a) ? -1 : 0));
-
-  // Breadth-first from the roots, then back up in reverse so every child is settled before its
-  // parent: no recursion, since a linear 10,000-message thread is 10,000 levels deep. Messages in
-  // a parent cycle are never reached from a root and so are left out.
-  const order: string[] = [];
-  const queue = [...(children.get(ROOT) ?? [])];
-  const seen = new Set<string>();
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i];
-    if (seen.has(id)) continue;
-    seen.add(id);
-    order.push(id);
-    for (const child of children.get(id) ?? []) queue.push(child);
-  }
-  const newestLeaf = new Map<string, string>();
-  for (let i = order.length - 1; i >= 0; i--) {
-    const id = order[i];
-    let best: string | null = null;
-    for (const child of children.get(id) ?? []) {
-      const leaf = newestLeaf.get(child);
-      if (leaf !== undefined && (best === null || isNewer(leaf, best))) best = leaf;
-    }
-    newestLeaf.set(id, best ?? id);
-  }
-
-  return { indexById, children, parentOf, newestLeaf, isNewer };
+  return { indexById, children, parentOf, isNewer };
 }
 
 /**
  * The tree of `messages`, which are `tree`'s messages followed by new ones: what `buildTree`
  * would return, without redoing the whole thread (a reply started in a 10,000-message thread
  * rebuilt it in 60 ms in WebKit). New messages start as leaves, so only their parents' child
- * lists and the newest leaf of their ancestors change, and only up to the first ancestor whose
- * newest leaf stays the same.
+ * lists change.
  */
 export function appendToTree(tree: MessageTree, messages: readonly Message[]): MessageTree {
   const indexById = new Map(tree.indexById);
   const parentOf = new Map(tree.parentOf);
   const children = new Map(tree.children);
-  const newestLeaf = new Map(tree.newestLeaf);
   const isNewer = (a: string, b: string) => {
     const ma = messages[indexById.get(a)!];
     const mb = messages[indexById.get(b)!];
@@ -103,30 +74,39 @@ export function appendToTree(tree: MessageTree, messages: readonly Message[]): M
     while (at > 0 && isNewer(siblings[at - 1], m.id)) at--;
     siblings.splice(at, 0, m.id);
     children.set(parent, siblings);
-    newestLeaf.set(m.id, m.id);
-    // Up the ancestors, each recomputed from its children, until one does not change (a parent
-    // that was a leaf is not one any more, so "is the new leaf newer" alone is not enough).
-    // Bounded, as damaged data could hold a cycle.
-    let id = parent;
-    for (let guard = 0; id !== ROOT && guard <= messages.length; guard++) {
-      const before = newestLeaf.get(id);
-      if (before === undefined) break;
-      let best: string | null = null;
-      for (const child of children.get(id) ?? []) {
-        const leaf = newestLeaf.get(child);
-        if (leaf !== undefined && (best === null || isNewer(leaf, best))) best = leaf;
-      }
-      const after = best ?? id;
-      if (after === before) break;
-      newestLeaf.set(id, after);
-      id = parentOf.get(id) ?? ROOT;
-    }
   }
-  return { indexById, children, parentOf, newestLeaf, isNewer };
+  return { indexById, children, parentOf, isNewer };
+}
+
+/**
+ * The newest leaf under `id`: where a path through it ends by default. Worked out only where a
+ * parent has several children (a linear thread has no such parent), each node once per `cache`;
+ * iterative, since a linear 10,000-message thread is 10,000 levels deep. Nodes below a parent
+ * reached from a root are never in a parent cycle, so the walk ends.
+ */
+function newestLeafUnder(tree: MessageTree, id: string, cache: Map<string, string>): string {
+  const stack: Array<{ node: string; expanded: boolean }> = [{ node: id, expanded: false }];
+  while (stack.length > 0) {
+    const { node, expanded } = stack.pop()!;
+    if (cache.has(node)) continue;
+    const kids = tree.children.get(node) ?? [];
+    if (!expanded && kids.length > 0) {
+      stack.push({ node, expanded: true });
+      for (const kid of kids) if (!cache.has(kid)) stack.push({ node: kid, expanded: false });
+      continue;
+    }
+    let best: string | null = null;
+    for (const kid of kids) {
+      const leaf = cache.get(kid);
+      if (leaf !== undefined && (best === null || tree.isNewer(leaf, best))) best = leaf;
+    }
+    cache.set(node, best ?? node);
+  }
+  return cache.get(id) ?? id;
 }
 
 /** The child shown under `parentKey`: the selected one, else the one leading to the newest leaf. */
-function shownChild(tree: MessageTree, parentKey: string, selections: BranchSelections): string | null {
+function shownChild(tree: MessageTree, parentKey: string, selections: BranchSelections, leaves: Map<string, string>): string | null {
   const list = tree.children.get(parentKey);
   if (!list || list.length === 0) return null;
   const selected = selections[parentKey];
@@ -135,8 +115,7 @@ function shownChild(tree: MessageTree, parentKey: string, selections: BranchSele
   let best: string | null = null;
   let bestLeaf: string | null = null;
   for (const child of list) {
-    const leaf = tree.newestLeaf.get(child);
-    if (leaf === undefined) continue;
+    const leaf = newestLeafUnder(tree, child, leaves);
     if (bestLeaf === null || tree.isNewer(leaf, bestLeaf)) {
       best = child;
       bestLeaf = leaf;
@@ -150,10 +129,11 @@ export function visiblePath(tree: MessageTree, selections: BranchSelections): st
   const path: string[] = [];
   // A path is never longer than the tree: that bound stops a parent cycle in damaged data as a
   // set of seen ids would, without hashing every id of a 10,000-message path.
-  let next = shownChild(tree, ROOT, selections);
+  const leaves = new Map<string, string>();
+  let next = shownChild(tree, ROOT, selections, leaves);
   while (next !== null && path.length < tree.indexById.size) {
     path.push(next);
-    next = shownChild(tree, next, selections);
+    next = shownChild(tree, next, selections, leaves);
   }
   return path;
 }
