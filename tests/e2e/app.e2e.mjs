@@ -142,6 +142,54 @@ journey('regenerating a reply keeps both versions as branches you can switch bet
   assert(replies[0].parentId === replies[1].parentId, 'the two replies are not siblings');
 });
 
+journey('tool calls are answered in the app and the next reply follows the results', async () => {
+  const env = await liveEnv();
+  const app = await openApp(env);
+  const { browser } = app;
+  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
+  // A function for the new chat, through its parameters panel.
+  await (await browser.$('[data-testid="params-button"]')).click();
+  await (await browser.$('[data-testid="param-tools-example"]')).click();
+  await waitFor('the tools to be accepted', async () => (await browser.$('[data-testid="param-tools-ok"]')).isExisting());
+  await (await browser.$('[data-testid="params-save"]')).click();
+  await waitFor('the panel to close', async () => !(await (await browser.$('[data-testid="params-panel"]')).isExisting()));
+
+  const input = await browser.$('[data-testid="composer-input"]');
+  await input.setValue('What will the weather be in Hangzhou tomorrow?');
+  await (await browser.$('[data-testid="send-button"]')).click();
+  const calls = await waitFor('the model to call the function', async () => {
+    const form = await browser.$('[data-testid="tool-form"]');
+    if (!(await form.isExisting())) return null;
+    const found = await form.$$('[data-testid="tool-form-call"]');
+    return found.length ? found : null;
+  }, 30000);
+  for (const call of calls) await (await call.$('[data-testid="tool-result-input"]')).setValue('{"forecast":"sunny","high_c":28}');
+  await (await browser.$('[data-testid="tool-submit"]')).click();
+  await waitFor('the reply after the results', async () => {
+    const rows = await browser.$$('[data-testid="tool-result"]');
+    const row = await lastAssistant(browser);
+    if (rows.length !== calls.length || !row) return null;
+    const status = await row.getAttribute('data-status');
+    if (status === 'failed' || status === 'partial') throw new Error(`the reply ended ${status}`);
+    return status === 'complete' && !(await (await browser.$('[data-testid="tool-form"]')).isExisting());
+  }, 30000);
+  screenshot('chat-tool-results');
+  await app.close();
+
+  // Stored as the core's contract says: the calls, one tool message per call, the reply after them.
+  const [conversation] = storedConversations(env.BAILIAN_DESK_HOME);
+  const stored = storedConversation(env.BAILIAN_DESK_HOME, conversation.id);
+  assert(conversation.params.tools[0].name === 'get_weather', 'the conversation keeps its tools');
+  const caller = stored.messages.find((m) => m.role === 'assistant' && m.toolCalls.length > 0);
+  assert(caller && caller.finishReason === 'tool_calls', 'the reply that called is stored with its calls');
+  const results = stored.messages.filter((m) => m.role === 'tool');
+  assert(results.length === caller.toolCalls.length, `${results.length} tool messages for ${caller.toolCalls.length} calls`);
+  assert(results.every((m) => caller.toolCalls.some((c) => c.id === m.toolCallId)), 'each result names its call');
+  const answer = stored.messages.at(-1);
+  assert(answer.role === 'assistant' && answer.status === 'complete', 'the last message is the complete reply');
+  assert(answer.parentId === results.at(-1).id, 'the reply follows the last result');
+});
+
 journey('an image task started before a restart completes after it', async () => {
   const env = await liveEnv();
   let app = await openApp(env);

@@ -27,11 +27,25 @@ interface Props {
 const FOLLOW_THRESHOLD_PX = 80;
 const HIGHLIGHT_MS = 2500;
 
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+// Estimates per message object: a message that has not changed keeps its estimate when the path
+// grows (a new reply in a 10,000-message thread would otherwise scan every message again).
+const estimates = new WeakMap<Message, number>();
+
 /** A first guess at a row's height; rows are measured once shown, so it only needs to be close. */
 function estimateHeight(message: Message | undefined): number {
   if (!message) return 80;
-  const lines = Math.ceil(message.content.length / 80) + (message.content.match(/\n/g)?.length ?? 0);
-  return 64 + Math.min(lines, 400) * 22 + (message.attachments.length > 0 ? 96 : 0);
+  const known = estimates.get(message);
+  if (known !== undefined) return known;
+  const lines = Math.ceil(message.content.length / 80) + countNewlines(message.content);
+  const estimate = 64 + Math.min(lines, 400) * 22 + (message.attachments.length > 0 ? 96 : 0);
+  estimates.set(message, estimate);
+  return estimate;
 }
 
 /**
