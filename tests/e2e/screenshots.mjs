@@ -4,7 +4,7 @@
 // (after building the app with custom-protocol, the emulator and the CLI, as for the journeys).
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -61,11 +61,35 @@ async function main() {
   }
   cli(env, ['--demo', 'chat', 'A question answered by the offline demo']);
   cli(env, ['image', 'A lighthouse at dawn, watercolour']);
+  cli(env, ['transcribe', '--url', 'https://example.invalid/weekly-call.wav']);
+  // A chat whose reply calls a function and waits for its result (the newest, so opened first).
+  const tools = path.join(home, 'tools.json');
+  writeFileSync(
+    tools,
+    JSON.stringify([
+      {
+        name: 'get_weather',
+        description: 'The weather forecast for a city on a given day.',
+        parameters: { type: 'object', properties: { city: { type: 'string' }, date: { type: 'string' } }, required: ['city'] },
+      },
+    ]),
+  );
+  cli(env, ['chat', '--tools', tools, 'What will the weather be in Hangzhou tomorrow?']);
 
   const app = await openApp(env);
   const { browser } = app;
   await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting(), 30000);
   await click(browser, '[data-testid="conversation-item"]');
+  await waitFor('the tool form', async () => (await browser.$('[data-testid="tool-form"]')).isExisting());
+  await sleep(600);
+  keep('chat-tools');
+  await click(browser, '[data-testid="params-button"]');
+  await waitFor('the parameters', async () => (await browser.$('[data-testid="param-tools-ok"]')).isExisting());
+  await sleep(300);
+  keep('params');
+  await browser.keys('Escape');
+  const items = await browser.$$('[data-testid="conversation-item"]');
+  await browser.execute((el) => (el.querySelector('button') ?? el).click(), items[items.length - 1]);
   await waitFor('a reply', async () => (await browser.$$('[data-testid="message"]')).length > 1);
   await sleep(600);
   keep('chat');
@@ -84,6 +108,11 @@ async function main() {
     await click(browser, '[data-testid="nav-meetings"]');
     await sleep(1000);
     keep('meetings');
+    await click(browser, '[data-testid="meetings-tab-transcriptions"]');
+    await click(browser, '[data-testid="transcription-item"]');
+    await waitFor('the transcript', async () => (await browser.$('[data-testid="transcription-transcript"]')).isExisting(), 20000);
+    await sleep(500);
+    keep('transcriptions');
   }
   await click(browser, '[data-testid="nav-settings"]');
   await click(browser, '[data-testid="theme-dark"]');
