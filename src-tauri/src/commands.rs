@@ -16,7 +16,7 @@ use desk_core::{
     RestoreReport, SearchHit, SemanticHit, SendOutcome, SendRequest, SessionGrant, Settings,
     StreamUpdate, Transcript, UsageGroup, UsageTotal,
 };
-use desk_core::{LiveTranscriptEvent, TranscriptionJob};
+use desk_core::{LiveTranscriptEvent, ReplyCommand, TranscriptionJob};
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -446,6 +446,72 @@ pub async fn send_message_read_aloud(
     desk(&device, &token)?
         .send_message_read_aloud(
             request,
+            voice.as_deref(),
+            "pcm",
+            |update| drop(on_event.send(update)),
+            |audio| drop(on_audio.send(base64::engine::general_purpose::STANDARD.encode(audio))),
+        )
+        .await
+}
+
+/// Regenerate, read aloud while it streams (as `send_message_read_aloud`).
+#[tauri::command]
+pub async fn regenerate_reply_read_aloud(
+    device: State<'_, Device>,
+    token: String,
+    assistant_message_id: String,
+    voice: Option<String>,
+    on_event: Channel<StreamUpdate>,
+    on_audio: Channel<String>,
+) -> Result<ReadAloudOutcome, DeskError> {
+    reply_read_aloud(
+        &device,
+        &token,
+        ReplyCommand::Regenerate {
+            assistant_message_id,
+        },
+        voice,
+        on_event,
+        on_audio,
+    )
+    .await
+}
+
+/// Continue, read aloud while it streams (as `send_message_read_aloud`).
+#[tauri::command]
+pub async fn continue_reply_read_aloud(
+    device: State<'_, Device>,
+    token: String,
+    assistant_message_id: String,
+    voice: Option<String>,
+    on_event: Channel<StreamUpdate>,
+    on_audio: Channel<String>,
+) -> Result<ReadAloudOutcome, DeskError> {
+    reply_read_aloud(
+        &device,
+        &token,
+        ReplyCommand::Continue {
+            assistant_message_id,
+        },
+        voice,
+        on_event,
+        on_audio,
+    )
+    .await
+}
+
+async fn reply_read_aloud(
+    device: &Device,
+    token: &str,
+    command: ReplyCommand,
+    voice: Option<String>,
+    on_event: Channel<StreamUpdate>,
+    on_audio: Channel<String>,
+) -> Result<ReadAloudOutcome, DeskError> {
+    use base64::Engine as _;
+    desk(device, token)?
+        .reply_read_aloud(
+            command,
             voice.as_deref(),
             "pcm",
             |update| drop(on_event.send(update)),

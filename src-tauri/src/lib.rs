@@ -74,6 +74,8 @@ pub fn run() {
             commands::transcribe_audio,
             commands::speak,
             commands::send_message_read_aloud,
+            commands::regenerate_reply_read_aloud,
+            commands::continue_reply_read_aloud,
             commands::transcribe_url,
             commands::resume_transcriptions,
             commands::list_transcriptions,

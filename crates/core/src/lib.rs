@@ -44,7 +44,9 @@ pub use error::{DeskError, ErrorCode};
 pub use images::{ImageJob, ImageTaskView};
 pub use keys::{ApiKeyStatus, KeySource};
 pub use live::{LiveTranscriptEvent, LiveTranscription};
-pub use read_aloud::{READ_ALOUD_PCM_SAMPLE_RATE, ReadAloudOutcome, TextChunks, TextFeed};
+pub use read_aloud::{
+    READ_ALOUD_PCM_SAMPLE_RATE, ReadAloudOutcome, ReplyCommand, TextChunks, TextFeed,
+};
 pub use semantic::{IndexReport, IndexStatus, SemanticConfig};
 pub use send::{MAX_ATTACHMENT_BYTES, NewAttachment, SendOutcome, SendRequest, StreamUpdate};
 pub use settings::{Settings, Theme, UiLanguage};

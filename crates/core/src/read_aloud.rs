@@ -205,19 +205,49 @@ impl Desk {
         request: SendRequest,
         voice: Option<&str>,
         format: &str,
+        on_update: impl FnMut(StreamUpdate) + Send,
+        on_audio: impl FnMut(&[u8]) + Send,
+    ) -> Result<ReadAloudOutcome, DeskError> {
+        self.reply_read_aloud(
+            ReplyCommand::Send(Box::new(request)),
+            voice,
+            format,
+            on_update,
+            on_audio,
+        )
+        .await
+    }
+
+    /// Any reply read aloud while it streams, as [`Desk::send_message_read_aloud`] does for a new
+    /// prompt: a regenerated reply or a continued one is heard the same way.
+    pub async fn reply_read_aloud(
+        &self,
+        command: ReplyCommand,
+        voice: Option<&str>,
+        format: &str,
         mut on_update: impl FnMut(StreamUpdate) + Send,
         on_audio: impl FnMut(&[u8]) + Send,
     ) -> Result<ReadAloudOutcome, DeskError> {
         let (text, chunks) = feed();
         let reply = async move {
-            let outcome = self
-                .send_message(request, |update| {
-                    text.observe(&update);
-                    on_update(update);
-                })
-                .await;
-            // The reply is over: so is the text to read.
-            drop(text);
+            let on_update = |update: StreamUpdate| {
+                text.observe(&update);
+                on_update(update);
+            };
+            let outcome = match command {
+                ReplyCommand::Send(request) => self.send_message(*request, on_update).await,
+                ReplyCommand::Regenerate {
+                    assistant_message_id,
+                } => {
+                    self.regenerate_reply(&assistant_message_id, on_update)
+                        .await
+                }
+                ReplyCommand::Continue {
+                    assistant_message_id,
+                } => self.continue_reply(&assistant_message_id, on_update).await,
+            };
+            // The reply is over: so is the text to read (`text` went into `on_update`, dropped
+            // with the call).
             outcome
         };
         let speech = self.read_aloud(chunks, voice, format, on_audio);
@@ -236,4 +266,15 @@ impl Desk {
             speech_error,
         })
     }
+}
+
+/// Which reply [`Desk::reply_read_aloud`] streams.
+#[derive(Debug, Clone)]
+pub enum ReplyCommand {
+    /// A new prompt ([`Desk::send_message`]).
+    Send(Box<SendRequest>),
+    /// Another reply to the same prompt, a sibling of this one ([`Desk::regenerate_reply`]).
+    Regenerate { assistant_message_id: String },
+    /// The rest of a partial or length-cut reply ([`Desk::continue_reply`]).
+    Continue { assistant_message_id: String },
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bailian_emulator::{EmulatorConfig, RunningEmulator};
 use desk_core::{
-    Desk, ErrorCode, MessageStatus, SendRequest, StreamUpdate, UsageKind, UsageStatus,
+    Desk, ErrorCode, MessageStatus, ReplyCommand, SendRequest, StreamUpdate, UsageKind, UsageStatus,
 };
 use tokio::sync::Notify;
 
@@ -216,6 +216,98 @@ async fn a_reply_is_heard_before_its_last_delta_arrives() {
         kinds.contains(&(UsageKind::SpeechSynthesis, UsageStatus::Ok)),
         "{kinds:?}"
     );
+}
+
+/// Regenerate and continue go through the same reading as a new prompt: the new reply's words are
+/// all read, and the reply it replaces is not.
+#[tokio::test]
+async fn a_regenerated_and_a_continued_reply_are_read_aloud_too() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let home = tempfile::tempdir().expect("tempdir");
+    let desk = Desk::open(task_config(home.path(), emulator.base_url())).expect("open");
+    let first = desk
+        .send_message(
+            SendRequest {
+                prompt: "Tell me about tea".into(),
+                ..SendRequest::default()
+            },
+            |_| {},
+        )
+        .await
+        .expect("first reply");
+
+    let read = |command: ReplyCommand| {
+        let desk = &desk;
+        async move {
+            let mut text = String::new();
+            let mut audio = 0usize;
+            let outcome = desk
+                .reply_read_aloud(
+                    command,
+                    None,
+                    "pcm",
+                    |update| {
+                        if let StreamUpdate::Delta { text: delta } = update {
+                            text.push_str(&delta);
+                        }
+                    },
+                    |bytes| audio += bytes.len(),
+                )
+                .await
+                .expect("reply");
+            (outcome, text, audio)
+        }
+    };
+    let (outcome, text, audio) = read(ReplyCommand::Regenerate {
+        assistant_message_id: first.assistant_message_id.clone(),
+    })
+    .await;
+    assert_eq!(outcome.reply.status, MessageStatus::Complete);
+    assert_ne!(
+        outcome.reply.assistant_message_id,
+        first.assistant_message_id
+    );
+    assert!(outcome.speech_error.is_none(), "{:?}", outcome.speech_error);
+    let speech = outcome.speech.expect("speech");
+    assert!(
+        audio > 0 && speech.audio_bytes == audio,
+        "{audio} bytes heard"
+    );
+    assert_eq!(speech.characters, Some(text.chars().count() as u64));
+    // What was read is the new reply, stored beside the first one.
+    let view = desk.conversation(&first.conversation_id).expect("view");
+    let stored = view
+        .messages
+        .iter()
+        .find(|m| m.id == outcome.reply.assistant_message_id)
+        .expect("the regenerated reply");
+    assert_eq!(stored.content, text);
+    assert_eq!(
+        view.messages.len(),
+        3,
+        "prompt, first reply, regenerated reply"
+    );
+
+    // Continue accepts only a reply that can go on: a complete one is refused, and nothing is read.
+    let refused = desk
+        .reply_read_aloud(
+            ReplyCommand::Continue {
+                assistant_message_id: outcome.reply.assistant_message_id.clone(),
+            },
+            None,
+            "pcm",
+            |_| {},
+            |_| panic!("nothing is read for a refused reply"),
+        )
+        .await;
+    assert!(refused.is_err(), "a complete reply is not continued");
+    let speeches = ledger(&desk)
+        .into_iter()
+        .filter(|(kind, _, status, _, _)| {
+            *kind == UsageKind::SpeechSynthesis && *status == UsageStatus::Ok
+        })
+        .count();
+    assert_eq!(speeches, 1, "one reading, for the regenerated reply");
 }
 
 #[tokio::test]

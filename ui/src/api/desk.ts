@@ -320,6 +320,30 @@ export function sendMessageReadAloud(
   return profileCall<ReadAloudOutcome>('send_message_read_aloud', { request, voice, onEvent, onAudio: onAudioChannel });
 }
 
+/** Regenerates a reply and reads the new one aloud as it streams (see `sendMessageReadAloud`). */
+export function regenerateReplyReadAloud(
+  assistantMessageId: string,
+  voice: string | null,
+  onUpdate: (update: StreamUpdate) => void,
+  onAudio: (pcmBase64: string) => void,
+): Promise<ReadAloudOutcome> {
+  const onEvent = new Channel<StreamUpdate>(onUpdate);
+  const onAudioChannel = new Channel<string>(onAudio);
+  return profileCall<ReadAloudOutcome>('regenerate_reply_read_aloud', { assistantMessageId, voice, onEvent, onAudio: onAudioChannel });
+}
+
+/** Continues a reply and reads the rest aloud as it streams (see `sendMessageReadAloud`). */
+export function continueReplyReadAloud(
+  assistantMessageId: string,
+  voice: string | null,
+  onUpdate: (update: StreamUpdate) => void,
+  onAudio: (pcmBase64: string) => void,
+): Promise<ReadAloudOutcome> {
+  const onEvent = new Channel<StreamUpdate>(onUpdate);
+  const onAudioChannel = new Channel<string>(onAudio);
+  return profileCall<ReadAloudOutcome>('continue_reply_read_aloud', { assistantMessageId, voice, onEvent, onAudio: onAudioChannel });
+}
+
 /** Transcribes an audio file at a public URL (Paraformer file transcription) as a durable job:
  * `onProgress` hears each status change; resolves with the finished job (failed jobs resolve
  * too, with their error). It rejects when refused before a job exists, and when the network fails

@@ -6,6 +6,8 @@ import {
   regenerateReply,
   sendMessage,
   sendMessageReadAloud,
+  regenerateReplyReadAloud,
+  continueReplyReadAloud,
   stopStream,
   submitToolResults as submitToolResultsCommand,
 } from '../api/desk';
@@ -15,6 +17,7 @@ import type {
   DeskError,
   MessageError,
   MessageStatus,
+  ReadAloudOutcome,
   SendOutcome,
   SendRequest,
   StreamUpdate,
@@ -345,15 +348,18 @@ export function useChatSession(options: {
     [loadView, notify, onReplySettled, requestStop],
   );
 
-  const send = useCallback(
-    (input: SendInput) => {
-      const request: SendRequest = { ...input, conversationId: openIdRef.current };
+  /** Runs a reply command, read aloud while it streams when the person asked for that. */
+  const runMaybeAloud = useCallback(
+    (
+      plain: (onUpdate: (update: StreamUpdate) => void) => Promise<SendOutcome>,
+      aloud: (voice: string | null, onUpdate: (update: StreamUpdate) => void, onAudio: (pcm: string) => void) => Promise<ReadAloudOutcome>,
+    ) => {
       const reading = readAloudRef.current;
       const voice = reading && !inFlightRef.current ? reading.voiceFor() : false;
-      if (!reading || voice === false) return run((onUpdate) => sendMessage(request, onUpdate));
+      if (!reading || voice === false) return run(plain);
       reading.onBegin();
       return run((onUpdate) =>
-        sendMessageReadAloud(request, voice, onUpdate, reading.onAudio).then(
+        aloud(voice, onUpdate, reading.onAudio).then(
           (outcome) => {
             reading.onEnd(outcome.speechError);
             return outcome.reply;
@@ -368,14 +374,33 @@ export function useChatSession(options: {
     [run],
   );
 
+  const send = useCallback(
+    (input: SendInput) => {
+      const request: SendRequest = { ...input, conversationId: openIdRef.current };
+      return runMaybeAloud(
+        (onUpdate) => sendMessage(request, onUpdate),
+        (voice, onUpdate, onAudio) => sendMessageReadAloud(request, voice, onUpdate, onAudio),
+      );
+    },
+    [runMaybeAloud],
+  );
+
   const regenerate = useCallback(
-    (assistantMessageId: string) => run((onUpdate) => regenerateReply(assistantMessageId, onUpdate)),
-    [run],
+    (assistantMessageId: string) =>
+      runMaybeAloud(
+        (onUpdate) => regenerateReply(assistantMessageId, onUpdate),
+        (voice, onUpdate, onAudio) => regenerateReplyReadAloud(assistantMessageId, voice, onUpdate, onAudio),
+      ),
+    [runMaybeAloud],
   );
 
   const continueReply = useCallback(
-    (assistantMessageId: string) => run((onUpdate) => continueReplyCommand(assistantMessageId, onUpdate)),
-    [run],
+    (assistantMessageId: string) =>
+      runMaybeAloud(
+        (onUpdate) => continueReplyCommand(assistantMessageId, onUpdate),
+        (voice, onUpdate, onAudio) => continueReplyReadAloud(assistantMessageId, voice, onUpdate, onAudio),
+      ),
+    [runMaybeAloud],
   );
 
   const submitToolResults = useCallback(

@@ -770,6 +770,37 @@ export class MockBackend {
 
   // --- the commands ----------------------------------------------------------------------
 
+  /** A streaming command read aloud: its deltas are spoken a sentence at a time, as CosyVoice would. */
+  private async readAloudWhile(args: Args, run: (plain: Args) => Promise<SendOutcome>): Promise<ReadAloudOutcome> {
+    const audio = args.onAudio as Channel<string>;
+    const events = args.onEvent as Channel<StreamUpdate>;
+    const voice = (args.voice as string | null) ?? 'longxiaochun';
+    let sentence = '';
+    let audioBytes = 0;
+    let characters = 0;
+    const speakSentence = () => {
+      const text = sentence;
+      sentence = '';
+      if (text.trim() === '') return;
+      const bytes = pcmBytes(toneSamples(spokenSeconds(text), 220));
+      audioBytes += bytes.length;
+      characters += text.length;
+      audio.onmessage(bytesToBase64(bytes));
+    };
+    const proxy = {
+      onmessage: (update: StreamUpdate) => {
+        events.onmessage(update);
+        if (update.type !== 'delta') return;
+        sentence += update.text;
+        if (/[.!?。！？\n]\s*$/.test(update.text)) speakSentence();
+      },
+    } as unknown as Channel<StreamUpdate>;
+    const reply = await run({ ...args, onEvent: proxy });
+    speakSentence();
+    this.record({ model: 'cosyvoice-v2', conversationId: reply.conversationId, inputTokens: 0, outputTokens: 0, units: characters, failed: false });
+    return { reply, speech: { model: 'cosyvoice-v2', voice, format: 'pcm', audioBytes, characters }, speechError: null };
+  }
+
   private readonly commands: Record<string, (args: Args) => unknown> = {
     device_status: () => this.device(),
 
@@ -925,6 +956,12 @@ export class MockBackend {
     },
 
     send_message: (args) => this.send(args),
+
+    regenerate_reply_read_aloud: (args) =>
+      this.readAloudWhile(args, (plain) => this.commands.regenerate_reply(plain) as Promise<SendOutcome>),
+
+    continue_reply_read_aloud: (args) =>
+      this.readAloudWhile(args, (plain) => this.commands.continue_reply(plain) as Promise<SendOutcome>),
 
     send_message_read_aloud: async (args) => {
       const audio = args.onAudio as Channel<string>;

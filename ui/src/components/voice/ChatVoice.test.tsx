@@ -62,6 +62,28 @@ describe('reading replies aloud', () => {
     await waitFor(() => expect(screen.queryByTestId('speech-bar')).toBeNull());
   });
 
+  it('reads a regenerated reply aloud as it streams too', async () => {
+    const audio = fakeOutput();
+    setAudioContextFactory(() => audio.output);
+    const { backend } = renderWithBackend(<App />, { scenario: 'ready' });
+    backend.setSettings({ readAloud: true, voice: 'longwan' });
+    await screen.findByTestId('composer-input');
+    await waitFor(() => expect(commandsCalled(backend, 'get_settings').length).toBeGreaterThan(1));
+    send('Tell me a story. Make it short.');
+    await waitFor(() => expect(screen.getAllByTestId('message').at(-1)?.dataset.status).toBe('complete'));
+    fireEvent.click(await screen.findByTestId('stop-reading'));
+    await waitFor(() => expect(screen.queryByTestId('speech-bar')).toBeNull());
+    const heardBefore = audio.sources.length;
+
+    const [reply] = screen.getAllByTestId('message').slice(-1);
+    fireEvent.click(within(reply).getByTestId('regenerate'));
+    await screen.findByTestId('speech-bar');
+    await waitFor(() => expect(commandsCalled(backend, 'regenerate_reply_read_aloud')).toHaveLength(1));
+    expect(commandsCalled(backend, 'regenerate_reply_read_aloud')[0]).toMatchObject({ voice: 'longwan' });
+    expect(commandsCalled(backend, 'regenerate_reply')).toHaveLength(0);
+    await waitFor(() => expect(audio.sources.length).toBeGreaterThan(heardBefore));
+  });
+
   it('sends with send_message when the setting is off', async () => {
     const { backend } = renderWithBackend(<App />, { scenario: 'ready' });
     await screen.findByTestId('composer-input');
