@@ -754,7 +754,10 @@ describe('App with a backend', () => {
     expect(sidebar?.hasAttribute('data-open')).toBe(false);
   });
 
-  it('mounts the other screens from the navigation', { timeout: 30_000 }, async () => {
+  it('mounts the other screens from the navigation', { timeout: 120_000 }, async () => {
+    // The screens are lazy chunks whose first import (the charts above all) took over 15 s on a
+    // loaded machine: load them first, so the waits below time the app, not the transform.
+    await Promise.all([import('./screens/UsageCockpit'), import('./screens/ImageStudio')]);
     const { container } = (mockBackend({ status: demoStatus }), renderApp());
     fireEvent.click(await screen.findByTestId('nav-usage'));
     // The screens are lazy chunks: their first import in jsdom can take over the default second.

@@ -2,7 +2,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBlockSplitter, type Block } from './blockSplitter';
 import { loadAllModules } from './lazyModules';
-import { renderMarkdown, type MarkdownLabels } from './markdownEngine';
+import { renderBlock, renderMarkdown, type MarkdownLabels } from './markdownEngine';
+import type { Tokens } from 'marked';
 
 const labels: MarkdownLabels = {
   copyCode: 'Copy the code',
@@ -156,5 +157,21 @@ describe('block splitter', () => {
     const final = splitter.split(text, true).map((b) => b.token.raw);
     expect(final).toEqual(createBlockSplitter().split(text, true).map((b) => b.token.raw));
     expect(splitter.split(text, true).filter((b) => b.token.type === 'list')).toHaveLength(1);
+  });
+
+  it('joins the pieces of a streamed paragraph at the end instead of lexing it whole, to the same HTML', () => {
+    const paragraph = Array.from({ length: 150 }, (_, i) => `Line ${i} has *stress*, \`code\` and \\(x_${i}\\).`).join('\n');
+    const text = `Intro.\n\n${paragraph}\n\nOutro.\n`;
+    const splitter = createBlockSplitter();
+    for (let end = 30; end < text.length; end += 61) splitter.split(text.slice(0, end), false);
+    splitter.split(text, false);
+    const final = splitter.split(text, true);
+    const whole = createBlockSplitter().split(text, true);
+    expect(final.map((b) => b.token.raw)).toEqual(whole.map((b) => b.token.raw));
+    const html = (blocks: readonly Block[]) => blocks.map((b) => renderBlock(b.token, labels).html).join('');
+    expect(html(final)).toBe(html(whole));
+    // Joined, not lexed again: the cuts are still there as line-break text between the pieces.
+    const joined = final.find((b) => b.token.type === 'paragraph' && b.token.raw.length > 1000)!.token as Tokens.Paragraph;
+    expect(joined.tokens.filter((t) => t.type === 'text' && t.raw === '\n').length).toBeGreaterThan(5);
   });
 });
