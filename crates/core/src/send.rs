@@ -481,6 +481,29 @@ struct Reply {
     search_sources: Vec<SearchSource>,
 }
 
+impl Reply {
+    /// A reply with nothing stored yet (send, regenerate, tool results; continue starts from
+    /// what the message holds).
+    fn fresh(
+        connection: crate::desk::Connection,
+        conversation_id: String,
+        reply_id: String,
+        model: String,
+        call: Call,
+    ) -> Self {
+        Reply {
+            connection,
+            conversation_id,
+            reply_id,
+            model,
+            call,
+            text: String::new(),
+            reasoning: String::new(),
+            search_sources: Vec::new(),
+        }
+    }
+}
+
 /// How a stream ended, before it is recorded.
 struct Ending {
     status: MessageStatus,
@@ -728,16 +751,13 @@ impl Desk {
             tool_messages: None,
         });
         self.stream_reply(
-            Reply {
+            Reply::fresh(
                 connection,
                 conversation_id,
                 reply_id,
                 model,
-                call: request_to_send,
-                text: String::new(),
-                reasoning: String::new(),
-                search_sources: Vec::new(),
-            },
+                request_to_send,
+            ),
             on_update,
         )
         .await
@@ -801,16 +821,7 @@ impl Desk {
             tool_messages: None,
         });
         self.stream_reply(
-            Reply {
-                connection,
-                conversation_id,
-                reply_id,
-                model,
-                call,
-                text: String::new(),
-                reasoning: String::new(),
-                search_sources: Vec::new(),
-            },
+            Reply::fresh(connection, conversation_id, reply_id, model, call),
             on_update,
         )
         .await
@@ -979,16 +990,7 @@ impl Desk {
             tool_messages: Some(tool_messages),
         });
         self.stream_reply(
-            Reply {
-                connection,
-                conversation_id,
-                reply_id,
-                model,
-                call,
-                text: String::new(),
-                reasoning: String::new(),
-                search_sources: Vec::new(),
-            },
+            Reply::fresh(connection, conversation_id, reply_id, model, call),
             on_update,
         )
         .await
