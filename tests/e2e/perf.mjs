@@ -16,16 +16,15 @@
 // Run: `xvfb-run -a node tests/e2e/perf.mjs` (after `cargo build` of the app, emulator and CLI).
 
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { lastMessageText, seedLongThread } from './longThread.mjs';
 import {
   EMULATOR_KEY,
   artifacts,
   cleanUp,
   cleanups,
-  cliBinary,
   openApp,
   screenshot,
   startEmulator,
@@ -34,68 +33,6 @@ import {
 
 const MESSAGES = Number(process.env.PERF_MESSAGES ?? 10_000);
 const LONG_REPLY_LINES = Number(process.env.PERF_REPLY_LINES ?? 400);
-
-/** A realistic mix: prose, Chinese, code, lists, the odd table and formula. */
-function body(i, role) {
-  const kinds = [
-    () => `Question ${i}: how do I paginate results from the DashScope API without missing items?`,
-    () => `第 ${i} 条：请用中文解释一下向量检索和全文检索的区别，并举一个例子。`,
-    () => `Here is a function for item ${i}:\n\n\`\`\`python\ndef page(items, size):\n    for start in range(0, len(items), size):\n        yield items[start:start + size]\n\`\`\`\n\nIt yields slices lazily.`,
-    () => `Steps for ${i}:\n\n1. Read the cursor.\n2. Fetch the next page.\n3. Stop when the page is short.\n\n| field | meaning |\n|---|---|\n| cursor | where to resume |`,
-    () => `The cost is \\(c = n \\times p\\) for message ${i}, so doubling \\(n\\) doubles it.`,
-  ];
-  const text = kinds[i % kinds.length]();
-  return role === 'user' ? text : `${text}\n\nThat answers part ${i} of the thread.`;
-}
-
-function seed(home) {
-  const conversationId = randomUUID();
-  const start = Date.now() - MESSAGES * 60_000;
-  let parentId = null;
-  const messages = [];
-  for (let i = 0; i < MESSAGES; i += 1) {
-    const role = i % 2 === 0 ? 'user' : 'assistant';
-    const id = randomUUID();
-    messages.push({
-      id,
-      conversationId,
-      role,
-      content: body(i, role),
-      status: 'complete',
-      model: role === 'assistant' ? 'qwen-plus' : null,
-      demo: false,
-      error: null,
-      usage: role === 'assistant' ? { inputTokens: 20, outputTokens: 60, totalTokens: 80 } : null,
-      requestId: null,
-      parentId,
-      createdAt: start + i * 60_000,
-      updatedAt: start + i * 60_000,
-    });
-    parentId = id;
-  }
-  const file = path.join(home, 'seed.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      format: 'bailian-desk-export',
-      version: 1,
-      exportedAt: Date.now(),
-      conversations: [
-        {
-          id: conversationId,
-          title: `A thread of ${MESSAGES} messages`,
-          model: 'qwen-plus',
-          createdAt: start,
-          updatedAt: start + MESSAGES * 60_000,
-          messages,
-        },
-      ],
-    }),
-  );
-  const started = Date.now();
-  execFileSync(cliBinary, ['import', file], { env: { ...process.env, BAILIAN_DESK_HOME: home } });
-  return Date.now() - started;
-}
 
 /** Resident memory of the app and of the WebKit processes (ours are the only ones under Xvfb). */
 function memoryMb() {
@@ -128,7 +65,7 @@ async function main() {
   const baseUrl = await startEmulator(Number(process.env.PERF_TOKEN_DELAY_MS ?? 2));
   const home = mkdtempSync(path.join(os.tmpdir(), 'bailian-desk-perf-'));
   cleanups.push(() => rmSync(home, { recursive: true, force: true }));
-  const importMs = seed(home);
+  const importMs = seedLongThread(home, MESSAGES);
   console.log(`seeded ${MESSAGES} messages through the CLI's import in ${importMs} ms`);
 
   const env = { BAILIAN_BASE_URL: baseUrl, DASHSCOPE_API_KEY: EMULATOR_KEY, BAILIAN_DESK_HOME: home };
@@ -146,7 +83,7 @@ async function main() {
   });
 
   // Click and wait, inside the page, until the thread's last message is painted.
-  const lastText = `That answers part ${MESSAGES - 1} of the thread.`;
+  const lastText = lastMessageText(MESSAGES);
   const opening = await browser.executeAsync(
     (selectorText, done) => {
       const item = document.querySelector('[data-testid="conversation-item"]');

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { Message } from '../api/types';
 import type { FocusRequest, RetryNotice, ThinkingTime } from '../state/chatReducer';
 import { siblingPosition, type MessageTree } from '../state/messageTree';
-import { record, tracing } from '../perf/trace';
+import { record, traced, tracing } from '../perf/trace';
 import { ArrowDownIcon } from './icons';
 import type { MessageActions } from './messageActions';
 import { MessageRow } from './MessageRow';
@@ -79,8 +79,10 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
   const firstId = messages[0]?.id;
   const lastId = messages[count - 1]?.id;
   const rowShape = useMemo(() => {
-    const ids = messages.map((m) => m.id);
-    const estimates = messages.map(estimateHeight);
+    const { ids, estimates } = traced('message list: row shape', () => ({
+      ids: messages.map((m) => m.id),
+      estimates: messages.map(estimateHeight),
+    }));
     return {
       getItemKey: (index: number) => ids[index] ?? index,
       estimateSize: (index: number) => estimates[index] ?? estimateHeight(undefined),
@@ -93,6 +95,7 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
 
   // The virtualiser's functions are not memoisable by the React compiler; this component does not
   // rely on it, and the rows below are memoised by hand.
+  const virtualizerStarted = renderStarted === 0 ? 0 : performance.now();
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count,
@@ -143,6 +146,7 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
 
   const highlightedId = focus && focus.nonce !== expiredFocus ? focus.messageId : null;
   const items = virtualizer.getVirtualItems();
+  if (virtualizerStarted !== 0) record('message list: virtualiser', performance.now() - virtualizerStarted);
   const atEnd = messages.length === 0 || virtualizer.isAtEnd(FOLLOW_THRESHOLD_PX);
 
   return (

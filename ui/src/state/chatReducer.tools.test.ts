@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aConversation, aMessage as message } from '../testing/fixtures';
+import { parseToolThreadKey } from '../components/tools/toolContext';
 import { chatReducer, initialChatState, type ChatState } from './chatReducer';
 
 const calls = [
@@ -61,5 +62,31 @@ describe('chatReducer with tool results', () => {
       at: 10,
     });
     expect(done.messages.find((m) => m.id === 'a9')?.finishReason).toBe('length');
+  });
+
+  it('keeps the tool facts while a reply streams and works them out again when calls or results arrive', () => {
+    const state = loaded();
+    expect(parseToolThreadKey(state.toolThreadKey).callNames.get('c-b')).toBe('get_weather');
+    expect([...parseToolThreadKey(state.toolThreadKey).answered]).toEqual([]);
+    const reply = message({ id: 'a2', role: 'assistant', parentId: 't1', status: 'streaming', createdAt: 4 });
+    const started = chatReducer(state, {
+      type: 'started',
+      viewKey: 1,
+      conversationId: 'c1',
+      userMessage: null,
+      assistantMessage: reply,
+      toolMessages: [message({ id: 't1', role: 'tool', parentId: 'a1', toolCallId: 'c-a', content: 'rain', createdAt: 3 })],
+    });
+    expect([...parseToolThreadKey(started.toolThreadKey).answered]).toEqual(['a1']);
+    const streamed = chatReducer(started, { type: 'streamed', viewKey: 1, messageId: 'a2', content: 'It rains', reasoning: '', at: 5 });
+    expect(streamed.messages).not.toBe(started.messages);
+    expect(streamed.toolThreadKey).toBe(started.toolThreadKey);
+    const called = chatReducer(streamed, {
+      type: 'toolCalls',
+      viewKey: 1,
+      messageId: 'a2',
+      calls: [{ id: 'c-z', name: 'get_time', arguments: '{}' }],
+    });
+    expect(parseToolThreadKey(called.toolThreadKey).callNames.get('c-z')).toBe('get_time');
   });
 });

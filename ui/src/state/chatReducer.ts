@@ -12,6 +12,7 @@ import type {
 import {
   appendToTree,
   buildTree,
+  extendPath,
   parentKeyOf,
   revealMessage,
   stepBranch,
@@ -20,6 +21,8 @@ import {
   type BranchSelections,
   type MessageTree,
 } from './messageTree';
+import { traced } from '../perf/trace';
+import { toolThreadKey } from './toolThreadKey';
 
 export interface RetryNotice {
   attempt: number;
@@ -64,6 +67,8 @@ export interface ChatState {
   /** What screen readers hear about the reply: the list itself is not a live region, since
    * rows scrolled into a virtual list would be read out as if new. */
   announcement: 'replying' | MessageStatus | null;
+  /** Which tool calls have results and the calls' names, as a key (`toolThreadKey`). */
+  toolThreadKey: string;
 }
 
 type Viewed<T> = T & { viewKey: number };
@@ -111,6 +116,7 @@ export const initialChatState: ChatState = {
   conversation: null,
   messages: [],
   tree: emptyTree,
+  toolThreadKey: toolThreadKey([], emptyTree),
   selections: {},
   path: [],
   loading: false,
@@ -175,8 +181,22 @@ function upsert(state: ChatState, incoming: Message[], selections: BranchSelecti
   if (added.length === 0 && selections === state.selections) return { ...state, messages };
   if (added.length === 0) return withMessages(state, messages, selections);
   const all = [...messages, ...added];
-  const tree = appendToTree(state.tree, all);
-  return { ...state, messages: all, tree, selections, path: visiblePath(tree, selections) };
+  const tree = traced('tree: append', () => appendToTree(state.tree, all));
+  // A reply below the shown path's end extends it (the common case: a 10,000-message path is
+  // not walked again); anything else, or other selections, works the path out whole.
+  const extended = messages === state.messages && sameSelectionsBut(state.selections, selections, added) ? extendPath(tree, state.path, added) : null;
+  return { ...state, messages: all, tree, selections, path: extended ?? traced('tree: visible path', () => visiblePath(tree, selections)) };
+}
+
+/** Whether `next` is `previous` plus, at most, the new messages selected under their parents. */
+function sameSelectionsBut(previous: BranchSelections, next: BranchSelections, added: readonly Message[]): boolean {
+  if (next === previous) return true;
+  const changed = new Set(added.map((m) => parentKeyOf(m)));
+  for (const key of Object.keys(next)) {
+    if (changed.has(key)) continue;
+    if (next[key] !== previous[key]) return false;
+  }
+  return Object.keys(previous).every((key) => changed.has(key) || key in next);
 }
 
 const streamActions = new Set<ChatAction['type']>([
@@ -193,7 +213,17 @@ const streamActions = new Set<ChatAction['type']>([
   'focusRequested',
 ]);
 
+// Actions that change a message's text, status or sources, never roles or tool calls: the tool key
+// stays (a streamed frame would otherwise walk the whole thread for it).
+const keepsToolFacts = new Set<ChatAction['type']>(['streamed', 'finished', 'searchSources', 'retrying', 'requestIdNoted']);
+
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
+  const next = reduce(state, action);
+  if (next.messages === state.messages || keepsToolFacts.has(action.type)) return next;
+  return { ...next, toolThreadKey: toolThreadKey(next.messages, next.tree) };
+}
+
+function reduce(state: ChatState, action: ChatAction): ChatState {
   // Events of a view belong to it: a stream still running for a view left behind is ignored.
   if (streamActions.has(action.type) && 'viewKey' in action && action.viewKey !== state.viewKey) return state;
 

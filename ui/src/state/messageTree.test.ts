@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../api/types';
 import { aMessage, aThread } from '../testing/fixtures';
-import { ROOT, appendToTree, buildTree, revealMessage, siblingPosition, stepBranch, visiblePath } from './messageTree';
+import { ROOT, appendToTree, buildTree, extendPath, revealMessage, siblingPosition, stepBranch, visiblePath } from './messageTree';
 
 let clock = 0;
 function m(id: string, parentId: string | null, role: Message['role'] = 'user'): Message {
@@ -99,5 +99,48 @@ describe('message tree', () => {
         expect(kids(parent)).toEqual([]);
       }
     }
+  });
+
+  it('extends the shown path by a reply below its end exactly as walking the tree again would', () => {
+    const msg = (id: string, parentId: string | null, createdAt: number) => aMessage({ id, role: 'user', parentId, createdAt });
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    let extended = 0;
+    for (let round = 0; round < 60; round++) {
+      const all: Message[] = [];
+      for (let k = 0; k < 25; k++) {
+        const parent = all.length === 0 || random() < 0.05 ? null : all[Math.floor(random() * all.length)].id;
+        all.push(msg(`r${round}-${k}`, parent, Math.floor(random() * 30)));
+      }
+      let tree = buildTree(all);
+      // Some forks picked by hand, as the branch switcher leaves them.
+      const selections: Record<string, string> = {};
+      for (const [parent, kids] of tree.children) if (kids.length > 1 && random() < 0.4) selections[parent] = kids[Math.floor(random() * kids.length)];
+      const path = visiblePath(tree, selections);
+      // A chain of one to three messages below the path's end, sometimes with an older clock.
+      const chain: Message[] = [];
+      let parent = path[path.length - 1];
+      for (let k = 0, n = 1 + Math.floor(random() * 3); k < n; k++) {
+        const added = msg(`r${round}-new${k}`, parent, Math.floor(random() * 40));
+        chain.push(added);
+        parent = added.id;
+      }
+      tree = appendToTree(tree, [...all, ...chain]);
+      const chainSelections = { ...selections };
+      for (const added of chain) chainSelections[added.parentId!] = added.id;
+      const walked = visiblePath(tree, chainSelections);
+      const shortcut = extendPath(tree, path, chain);
+      if (shortcut !== null) {
+        extended += 1;
+        expect(shortcut).toEqual(walked);
+      }
+    }
+    // Both cases happen: most chains are newer than the path's end, some are not.
+    expect(extended).toBeGreaterThan(20);
+    expect(extended).toBeLessThan(60);
+    // A reply that is not below the path's end is left to the full walk.
+    const thread = aThread(4);
+    const fork = aMessage({ id: 'fork', role: 'user', parentId: 'm1', createdAt: 99 });
+    expect(extendPath(appendToTree(buildTree(thread), [...thread, fork]), ['m0', 'm1', 'm2', 'm3'], [fork])).toBeNull();
   });
 });

@@ -138,6 +138,27 @@ export function visiblePath(tree: MessageTree, selections: BranchSelections): st
   return path;
 }
 
+/**
+ * The shown path after `added` were appended to the tree, when they hang as one chain below the
+ * path's end (a reply to the last message, with its tool results): the old path and the chain,
+ * without walking the thread again. Otherwise null, and the path is worked out whole. Exact:
+ * every parent on the old path keeps its children, and a chain ending in a leaf newer than the
+ * path's end can only make the newest leaf below each shown child newer, so each choice stays.
+ */
+export function extendPath(tree: MessageTree, path: readonly string[], added: readonly Message[]): string[] | null {
+  const end = path.length > 0 ? path[path.length - 1] : null;
+  if (end === null || added.length === 0) return null;
+  let parent = end;
+  for (const message of added) {
+    if (tree.parentOf.get(message.id) !== parent) return null;
+    parent = message.id;
+  }
+  // The chain's end replaces the path's end among the leaves; only if it is newer (clocks can
+  // disagree across devices) is no fork above better served by another branch.
+  if (!tree.isNewer(parent, end)) return null;
+  return [...path, ...added.map((m) => m.id)];
+}
+
 export interface SiblingPosition {
   /** 0-based position among the siblings, oldest first. */
   index: number;

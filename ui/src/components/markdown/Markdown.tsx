@@ -1,10 +1,10 @@
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { Fragment, memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { copyText } from '../clipboard';
 import { createBlockSplitter, type Block } from './blockSplitter';
 import { loadModule, useModulesVersion } from './lazyModules';
 import type { Tokens } from 'marked';
-import { renderBlock, type MarkdownLabels } from './markdownEngine';
+import { renderBlock, renderParagraphContent, type MarkdownLabels } from './markdownEngine';
 import { traced } from '../../perf/trace';
 import { sanitizeSvg } from './sanitize';
 
@@ -128,20 +128,87 @@ function MarkdownView({ text: received, streaming }: Props) {
 
   return (
     <div className="markdown" onClick={onClick}>
-      {blocks.map((block, i) =>
-        block.token.type === 'space' ? null : (
+      {groupPieces(blocks).map(({ first, blocks: run }) => {
+        if (run.length > 1) return <ParagraphRun key={`run-${first}`} pieces={run} labels={labels} version={version} />;
+        const block = run[0];
+        return block.token.type === 'space' ? null : (
           <MarkdownBlock
-            key={i}
+            key={first}
             block={block}
-            live={streaming && i === blocks.length - 1}
+            live={streaming && first === blocks.length - 1}
             labels={labels}
             version={version}
           />
-        ),
-      )}
+        );
+      })}
     </div>
   );
 }
+
+interface BlockGroup {
+  /** Index of the group's first block. */
+  first: number;
+  blocks: Block[];
+}
+
+/** Blocks, with each run of paragraph pieces the splitter cut from one paragraph as one group. */
+function groupPieces(blocks: readonly Block[]): BlockGroup[] {
+  const groups: BlockGroup[] = [];
+  blocks.forEach((block, i) => {
+    const group = groups[groups.length - 1];
+    const previous = group?.blocks[group.blocks.length - 1];
+    if (group && block.continues && block.token.type === 'paragraph' && previous?.token.type === 'paragraph') group.blocks.push(block);
+    else groups.push({ first: i, blocks: [block] });
+  });
+  return groups;
+}
+
+/** Loads highlighting or math once a block was drawn without them. */
+function useMissingModules(missing: ReadonlySet<string>): void {
+  const names = [...missing].sort().join(',');
+  useEffect(() => {
+    if (names.includes('highlight')) void loadModule('highlight');
+    if (names.includes('math')) void loadModule('math');
+  }, [names]);
+}
+
+interface RunProps {
+  pieces: Block[];
+  labels: MarkdownLabels;
+  version: number;
+}
+
+/**
+ * A paragraph cut into pieces while it streamed, drawn as the one paragraph it is: the pieces'
+ * contents side by side in one `<p>`, separated by the line break they were cut at (which flows
+ * as a space, as in the paragraph). Finished pieces are not drawn again as it grows, nor when
+ * the reply completes.
+ */
+function ParagraphRun({ pieces, labels, version }: RunProps) {
+  return (
+    <div className="markdown-block">
+      <p>
+        {pieces.map((piece, i) => (
+          <Fragment key={i}>
+            {i > 0 ? '\n' : null}
+            <ParagraphPiece block={piece} labels={labels} version={version} />
+          </Fragment>
+        ))}
+      </p>
+    </div>
+  );
+}
+
+function ParagraphPieceView({ block, labels }: Omit<BlockProps, 'live'>) {
+  const rendered = traced('markdown block', () => renderParagraphContent(block.token as Tokens.Paragraph, labels));
+  useMissingModules(rendered.missing);
+  return <span className="markdown-piece" dangerouslySetInnerHTML={{ __html: rendered.html }} />;
+}
+
+const ParagraphPiece = memo(
+  ParagraphPieceView,
+  (a, b) => a.block.token.raw === b.block.token.raw && a.labels === b.labels && a.version === b.version,
+);
 
 export const Markdown = memo(MarkdownView);
 
@@ -157,12 +224,7 @@ interface BlockProps {
 function MarkdownBlockView({ block, live, labels }: BlockProps) {
   const rendered = traced('markdown block', () => renderBlock(block.token, labels));
   const ref = useRef<HTMLDivElement>(null);
-  const missing = [...rendered.missing].sort().join(',');
-
-  useEffect(() => {
-    if (missing.includes('highlight')) void loadModule('highlight');
-    if (missing.includes('math')) void loadModule('math');
-  }, [missing]);
+  useMissingModules(rendered.missing);
 
   useEffect(() => {
     const container = ref.current;

@@ -1,4 +1,4 @@
-import type { Token, Tokens } from 'marked';
+import type { Token } from 'marked';
 import { lexBlocks } from './markdownEngine';
 
 export interface Block {
@@ -23,8 +23,8 @@ const RELEX_BLOCKS = 2;
 // included, and a 400-line one took 60–90 ms to lex in WebKitGTK (whose regex engine runs
 // marked's inline rules far slower than V8): so while a reply streams, such a block is cut
 // at line boundaries into pieces of this many lines that are lexed once, and only the lines after
-// the last piece are lexed again. The final text is lexed whole (one paragraph again, and
-// constructs that reach back come out right).
+// the last piece are lexed again. A finished paragraph keeps its pieces (drawn as one paragraph);
+// a finished list, or a reply with a reference definition, is lexed whole.
 const FREEZE_LINES = 12;
 const FREEZE_MIN_CHARS = 600;
 const FREEZABLE = new Set(['paragraph', 'list']);
@@ -97,39 +97,29 @@ function freezeTail(text: string, blocks: Block[], settled: number): { blocks: B
   };
 }
 
+// A reference definition (`[id]: url`) can be used above it, in pieces lexed before it arrived.
+const REFERENCE_DEFINITION = /^ {0,3}\[[^\]\n]+\]:/m;
+
 /**
- * The blocks with every run of paragraph pieces joined into the paragraph they were cut from
- * (tokens concatenated, the cut line break kept as text); null when a list was cut, which is
- * then lexed again whole. What differs from a whole lexing is limited to inline constructs that
- * span a cut (emphasis over a line break, a hard break at a piece's end), which replies rarely have.
+ * Whether a finished reply can keep the pieces it was cut into: only paragraph pieces (the view
+ * draws a run of them as the one paragraph they were cut from, `Markdown.tsx`), and no reference
+ * definition that earlier pieces could not see. Otherwise it is lexed whole. What keeping differs
+ * in from a whole lexing is limited to inline constructs that span a cut (emphasis over a line
+ * break), which replies rarely have.
  */
-function joinPieces(blocks: readonly Block[]): Block[] | null {
-  const joined: Block[] = [];
-  for (const block of blocks) {
-    const previous = joined[joined.length - 1];
-    if (!block.continues || !previous) {
-      joined.push({ token: block.token, start: block.start });
-      continue;
-    }
-    if (block.token.type !== 'paragraph' || previous.token.type !== 'paragraph') return null;
-    const before = previous.token as Tokens.Paragraph;
-    const after = block.token as Tokens.Paragraph;
-    const paragraph: Tokens.Paragraph = {
-      type: 'paragraph',
-      raw: before.raw + after.raw,
-      text: `${before.text}\n${after.text}`,
-      tokens: [...before.tokens, { type: 'text', raw: '\n', text: '\n' }, ...after.tokens],
-    };
-    joined[joined.length - 1] = { token: paragraph, start: previous.start };
-  }
-  return joined;
+function piecesCanStay(text: string, blocks: readonly Block[]): boolean {
+  const onlyParagraphs = blocks.every(
+    (block, i) => !block.continues || (block.token.type === 'paragraph' && blocks[i - 1]?.token.type === 'paragraph'),
+  );
+  return onlyParagraphs && !REFERENCE_DEFINITION.test(text);
 }
 
 /**
  * Splits a streaming reply into blocks without re-lexing all of it on every frame: while text
  * is only appended, the blocks before the last ones are kept as they are (same objects, so
  * their rendered HTML is reused). A final text is lexed whole once, so rare constructs that
- * reach back (a reference link defined at the end) come out right when the reply is complete.
+ * reach back (a reference link defined at the end) come out right when the reply is complete,
+ * except for a long paragraph cut into pieces while it streamed, which keeps them.
  */
 export function createBlockSplitter(): BlockSplitter {
   let lastText: string | null = null;
@@ -153,13 +143,14 @@ export function createBlockSplitter(): BlockSplitter {
         exact = tail.exact;
         settled = Math.min(settled, keep);
       } else if (final && lastExact && lastText !== null && text.startsWith(lastText) && keep > 0 && keep < lastBlocks.length && lastBlocks.some((b) => b.continues)) {
-        // A finished reply that was cut into pieces: lexing it whole again (a 400-line paragraph
-        // took 60–90 ms in WebKit) is replaced by joining the pieces' tokens back into their
-        // paragraphs; only what came after the last settled piece is lexed.
+        // A finished reply that was cut into pieces keeps them: lexing a 400-line paragraph whole
+        // again took 60–90 ms in WebKit, and drawing it again as one new block more. The settled
+        // pieces stay the same objects, so their HTML is not rendered again; only what came
+        // after the last of them is lexed.
         const tail = lexFrom(text, lastBlocks[keep].start);
         if (tail.blocks[0]) tail.blocks[0].continues = lastBlocks[keep].continues;
-        const joined = tail.exact ? joinPieces(lastBlocks.slice(0, keep).concat(tail.blocks)) : null;
-        ({ blocks, exact } = joined ? { blocks: joined, exact: true } : lexFrom(text, 0));
+        const kept = lastBlocks.slice(0, keep).concat(tail.blocks);
+        ({ blocks, exact } = tail.exact && piecesCanStay(text, kept) ? { blocks: kept, exact: true } : lexFrom(text, 0));
         settled = 0;
       } else {
         ({ blocks, exact } = lexFrom(text, 0));

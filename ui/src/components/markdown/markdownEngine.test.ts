@@ -2,8 +2,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBlockSplitter, type Block } from './blockSplitter';
 import { loadAllModules } from './lazyModules';
-import { renderBlock, renderMarkdown, type MarkdownLabels } from './markdownEngine';
-import type { Tokens } from 'marked';
+import { lexBlocks, renderBlock, renderMarkdown, renderParagraphContent, type MarkdownLabels } from './markdownEngine';
+import { mathExtensions } from './mathExtension';
+import { Marked, type Tokens } from 'marked';
 
 const labels: MarkdownLabels = {
   copyCode: 'Copy the code',
@@ -113,6 +114,38 @@ describe('sanitising', () => {
   });
 });
 
+describe('setext headings', () => {
+  // The engine skips marked's setext-heading rule where no underline can follow; a plain marked
+  // with the same extensions is the reference it must agree with.
+  const reference = new Marked({ gfm: true, breaks: false }).use({ extensions: mathExtensions(() => () => '') });
+  const strip = (tokens: unknown): unknown => JSON.parse(JSON.stringify(tokens)) as unknown;
+
+  it('lexes exactly as marked does, underlines or not', () => {
+    const long = Array.from({ length: 60 }, (_, i) => `Line ${i} of a paragraph with *stress*.`).join('\n');
+    const samples = [
+      'Title\n=====\n\nBody.',
+      'Sub title\n---\nafter',
+      'two lines\nof a heading\n  ===  \n',
+      `${long}\n\nTitle after\n===`,
+      `${long}\n---\n`,
+      '- item\n- item\n\n---\n\ntext',
+      'text\n\n===\n',
+      'a | b\n---|---\n1 | 2',
+      '    code\n---',
+      'para\n   \n---',
+      '> quote\n---',
+      long,
+      'x\n====\ny\n----',
+    ];
+    for (const text of samples) expect(strip(lexBlocks(text)), text).toEqual(strip(reference.lexer(text)));
+  });
+
+  it('still renders a setext heading', () => {
+    expect(html('Title\n===\n\nBody.').querySelector('h1')?.textContent).toBe('Title');
+    expect(html('Sub\n---').querySelector('h2')?.textContent).toBe('Sub');
+  });
+});
+
 describe('block splitter', () => {
   it('keeps finished blocks while a reply streams and re-lexes only the tail', () => {
     const splitter = createBlockSplitter();
@@ -159,19 +192,35 @@ describe('block splitter', () => {
     expect(splitter.split(text, true).filter((b) => b.token.type === 'list')).toHaveLength(1);
   });
 
-  it('joins the pieces of a streamed paragraph at the end instead of lexing it whole, to the same HTML', () => {
+  it('keeps the pieces of a streamed paragraph when it ends instead of lexing it whole', () => {
     const paragraph = Array.from({ length: 150 }, (_, i) => `Line ${i} has *stress*, \`code\` and \\(x_${i}\\).`).join('\n');
     const text = `Intro.\n\n${paragraph}\n\nOutro.\n`;
     const splitter = createBlockSplitter();
     for (let end = 30; end < text.length; end += 61) splitter.split(text.slice(0, end), false);
-    splitter.split(text, false);
+    const streamed = splitter.split(text, false);
     const final = splitter.split(text, true);
+    // The settled pieces are the very objects drawn while streaming: nothing is lexed or drawn again.
+    const pieces = final.filter((b) => b.continues);
+    expect(pieces.length).toBeGreaterThan(5);
+    pieces.slice(0, -1).forEach((piece) => expect(streamed).toContain(piece));
+    // Together they are the paragraph lexed whole: the same source, and drawn side by side
+    // (as Markdown.tsx does) the same text and inline markup.
     const whole = createBlockSplitter().split(text, true);
-    expect(final.map((b) => b.token.raw)).toEqual(whole.map((b) => b.token.raw));
-    const html = (blocks: readonly Block[]) => blocks.map((b) => renderBlock(b.token, labels).html).join('');
-    expect(html(final)).toBe(html(whole));
-    // Joined, not lexed again: the cuts are still there as line-break text between the pieces.
-    const joined = final.find((b) => b.token.type === 'paragraph' && b.token.raw.length > 1000)!.token as Tokens.Paragraph;
-    expect(joined.tokens.filter((t) => t.type === 'text' && t.raw === '\n').length).toBeGreaterThan(5);
+    const wholeParagraph = whole.find((b) => b.token.type === 'paragraph' && b.token.raw.length > 1000)!;
+    const run = final.filter((b) => b.start >= wholeParagraph.start && b.start < wholeParagraph.start + wholeParagraph.token.raw.length);
+    expect(run.map((b) => b.token.raw).join('')).toBe(wholeParagraph.token.raw);
+    const drawn = `<p>${run.map((b) => renderParagraphContent(b.token as Tokens.Paragraph, labels).html).join('\n')}</p>`;
+    expect(drawn).toBe(renderBlock(wholeParagraph.token, labels).html.trimEnd());
+    expect(final[final.length - 1].token.raw.trim()).toBe('Outro.');
+  });
+
+  it('lexes a finished reply whole when a reference definition could change earlier pieces', () => {
+    const paragraph = Array.from({ length: 150 }, (_, i) => `Line ${i} cites [the docs][docs].`).join('\n');
+    const text = `${paragraph}\n\n[docs]: https://help.aliyun.com\n`;
+    const splitter = createBlockSplitter();
+    for (let end = 30; end < text.length; end += 61) splitter.split(text.slice(0, end), false);
+    const final = splitter.split(text, true);
+    expect(final.some((b) => b.continues)).toBe(false);
+    expect(renderBlock(final[0].token, labels).html).toContain('href="https://help.aliyun.com"');
   });
 });

@@ -64,10 +64,27 @@ function renderCode({ text, lang }: Tokens.Code): string {
   );
 }
 
+// marked tries a setext heading (a paragraph underlined with `===` or `---`) at every block, with
+// a regex that WebKit's engine runs slowly over a long paragraph: it was the largest single cost
+// of a streamed frame in the profile (tests/e2e/profile.mjs). Such a heading needs a line of only
+// `=` or `-` before the paragraph's first blank line; without one, the rule cannot match and is
+// skipped (`undefined`: no heading here); with one, marked's own rule decides (`false`).
+const SETEXT_UNDERLINE = /\n {0,3}(?:=+|-+)[ \t]*(?:\n|$)/;
+
+function setextHeadingPossible(src: string): boolean {
+  const blankLine = src.indexOf('\n\n');
+  return SETEXT_UNDERLINE.test(blankLine < 0 ? src : src.slice(0, blankLine + 1));
+}
+
 const engine = new Marked({ gfm: true, breaks: false });
 engine.use({
   extensions: mathExtensions(() => renderMath),
   renderer: { code: renderCode },
+  tokenizer: {
+    lheading(src) {
+      return setextHeadingPossible(src) ? false : undefined;
+    },
+  },
 });
 
 // Wide tables scroll inside the message instead of widening it.
@@ -80,15 +97,28 @@ export function lexBlocks(text: string): Token[] {
   return engine.lexer(text);
 }
 
-export function renderBlock(token: Token, labels: MarkdownLabels): RenderedBlock {
+function rendered(labels: MarkdownLabels, render: () => string): RenderedBlock {
   const previous = scope;
   scope = { labels, missing: new Set(), hasDiagram: false };
   try {
-    const html = sanitizeReplyHtml(wrapTables(engine.parser([token])));
+    const html = sanitizeReplyHtml(render());
     return { html, missing: scope.missing, hasDiagram: scope.hasDiagram };
   } finally {
     scope = previous;
   }
+}
+
+export function renderBlock(token: Token, labels: MarkdownLabels): RenderedBlock {
+  return rendered(labels, () => wrapTables(engine.parser([token])));
+}
+
+/** A paragraph's content without its `<p>`: a piece of a paragraph drawn together with the others. */
+export function renderParagraphContent(token: Tokens.Paragraph, labels: MarkdownLabels): RenderedBlock {
+  return rendered(labels, () => {
+    const html = engine.parser([token]);
+    const inner = /^<p>([\s\S]*)<\/p>\n?$/.exec(html);
+    return inner ? inner[1] : html;
+  });
 }
 
 /** A whole text at once (tests, exports): the blocks' HTML joined. */

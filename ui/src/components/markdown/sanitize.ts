@@ -2,7 +2,10 @@ import DOMPurify from 'dompurify';
 
 // Replies are untrusted: a model can be talked into writing `<img onerror>` or `<script>`, and a
 // pasted web page can carry them. Everything rendered from Markdown goes through this.
+// Each purifier keeps its configuration (setConfig): passed per call, DOMPurify parses and copies
+// its allow-lists on every call, a measurable part of each streamed frame in WebKit.
 const purifier = DOMPurify();
+const svgPurifier = DOMPurify();
 
 purifier.addHook('afterSanitizeAttributes', (node) => {
   // Links leave the app instead of replacing it: the webview is the whole app.
@@ -21,14 +24,17 @@ const REPLY_CONFIG = {
   ADD_ATTR: ['target'],
 };
 
+purifier.setConfig(REPLY_CONFIG);
+svgPurifier.setConfig({
+  USE_PROFILES: { svg: true, svgFilters: true, html: true },
+  ADD_TAGS: ['foreignObject'],
+  FORBID_TAGS: ['script', 'style', 'a'],
+});
+
 export function sanitizeReplyHtml(html: string): string {
-  return purifier.sanitize(html, REPLY_CONFIG);
+  return purifier.sanitize(html);
 }
 
 export function sanitizeSvg(svg: string): string {
-  return purifier.sanitize(svg, {
-    USE_PROFILES: { svg: true, svgFilters: true, html: true },
-    ADD_TAGS: ['foreignObject'],
-    FORBID_TAGS: ['script', 'style', 'a'],
-  });
+  return svgPurifier.sanitize(svg);
 }

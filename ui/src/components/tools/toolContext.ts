@@ -1,7 +1,6 @@
 import { createContext, useContext } from 'react';
-import type { Message, ToolResult } from '../../api/types';
+import type { ToolResult } from '../../api/types';
 import type { SendResult } from '../../state/useChatSession';
-import type { MessageTree } from '../../state/messageTree';
 
 /**
  * What a row needs to know about tool calls beyond its own message: whether an assistant's calls
@@ -22,24 +21,6 @@ export const ToolThreadContext = createContext<ToolThread>(none);
 
 export function useToolThread(): ToolThread {
   return useContext(ToolThreadContext);
-}
-
-/**
- * A key that changes only when the tool facts of the thread change (not for streamed text), so
- * the context built from it stays the same object while a reply streams.
- */
-export function toolThreadKey(messages: readonly Message[], tree: MessageTree): string {
-  const answered: string[] = [];
-  const names: string[] = [];
-  for (const m of messages) {
-    if (m.role === 'tool') {
-      const parent = tree.parentOf.get(m.id);
-      const parentMessage = parent === undefined ? undefined : messages[tree.indexById.get(parent) ?? -1];
-      if (parentMessage && parentMessage.role === 'assistant') answered.push(parentMessage.id);
-    }
-    for (const call of m.toolCalls) names.push(`${call.id}\u0000${call.name}`);
-  }
-  return `${answered.sort().join(',')}\u0001${names.join('\u0001')}`;
 }
 
 export function parseToolThreadKey(key: string): Pick<ToolThread, 'answered' | 'callNames'> {
