@@ -135,3 +135,37 @@ export function sampleReport(stacks, top = 25) {
       .slice(0, top);
   return { samples: stacks.length, self: largest(self), total: largest(total) };
 }
+
+/**
+ * The Timeline's top-level records (task-sized: a timer, an event, a rendering frame) with the
+ * time each reached this process. Their own times are 0 here (see `startSampling`), so the gap
+ * between arrivals bounds how long a record took: a record that arrives after a long silence was
+ * a long task, and its children (styles, layout, paint, script) say what kind of work it was.
+ */
+export async function startTimeline(inspector) {
+  const records = [];
+  inspector.on('Timeline.eventRecorded', ({ record }) => records.push({ arrivedAt: Date.now(), record }));
+  await inspector.send('Timeline.enable');
+  await inspector.send('Timeline.setInstruments', { instruments: ['Timeline'] });
+  await inspector.send('Timeline.start');
+  return {
+    async stop() {
+      await inspector.send('Timeline.stop');
+      return records;
+    },
+  };
+}
+
+/** A record's kind and its children's, nested, as one line: `RenderingFrame(Layout Paint×3)`. */
+export function describeRecord(record) {
+  const children = record.children ?? [];
+  if (children.length === 0) return record.type;
+  const parts = [];
+  for (const child of children) {
+    const text = describeRecord(child);
+    const last = parts[parts.length - 1];
+    if (last && last.text === text) last.count += 1;
+    else parts.push({ text, count: 1 });
+  }
+  return `${record.type}(${parts.map((p) => (p.count > 1 ? `${p.text}×${p.count}` : p.text)).join(' ')})`;
+}

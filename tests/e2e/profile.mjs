@@ -17,13 +17,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EMULATOR_KEY, appBinary, artifacts, cleanUp, cleanups, freePort, sleep, startEmulator } from './harness.mjs';
-import { connectInspector, sampleReport, startSampling } from './inspector.mjs';
+import { connectInspector, describeRecord, sampleReport, startSampling, startTimeline } from './inspector.mjs';
 import { lastMessageText, seedLongThread } from './longThread.mjs';
 
 const MESSAGES = Number(process.env.PERF_MESSAGES ?? 10_000);
 const REPLY_LINES = Number(process.env.PERF_REPLY_LINES ?? 400);
 const WINDOW_MS = Number(process.env.PROFILE_WINDOW_MS ?? 1500);
-// `start` samples from the click for WINDOW_MS, `stream` from then until the reply's last few
+// `start` samples from the click for WINDOW_MS (`timeline`: the Timeline's records in it too), `stream` from then until the reply's last few
 // lines, `end` from there until half a second after it completed.
 const WINDOWS = (process.env.PROFILE_WINDOWS ?? 'start,stream,end').split(',');
 
@@ -107,8 +107,19 @@ async function main() {
 
   const clickAt = await evaluate(inspector, `performance.now() - window.__profileTasks.t0`);
   let sampling = WINDOWS.includes('start') ? await startSampling(inspector) : null;
+  const timeline = WINDOWS.includes('timeline') ? await startTimeline(inspector) : null;
+  const clickedAt = Date.now();
   await evaluate(inspector, `document.querySelector('[data-testid="send-button"]').click(), true`);
   await sleep(WINDOW_MS);
+  if (timeline) {
+    // Records that ended after more than 40 ms of silence: the window's long tasks, by kind.
+    const records = await timeline.stop();
+    console.log(`\n== timeline of the reply's first ${WINDOW_MS} ms: ${records.length} records`);
+    records.forEach(({ arrivedAt, record }, i) => {
+      const gap = arrivedAt - (i > 0 ? records[i - 1].arrivedAt : clickedAt);
+      if (gap > 40) console.log(`  +${arrivedAt - clickedAt} ms, after ${gap} ms: ${describeRecord(record).slice(0, 600)}`);
+    });
+  }
   if (sampling) {
     const report = sampleReport(await sampling.stop());
     const tasks = (await tasksSince(clickAt)).filter(([at]) => at <= clickAt + WINDOW_MS);

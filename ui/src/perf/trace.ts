@@ -1,6 +1,7 @@
 /**
- * Opt-in timing of the UI's own work, read by tests/e2e/perf.mjs (WebKitGTK has no profiler
- * or Long Tasks API to tell where a long frame went). The script sets `window.__deskTrace = {}`
+ * Opt-in timing of the UI's own work, read by tests/e2e/perf.mjs (WebKitGTK has no Long Tasks
+ * API, and its sampling profiler, tests/e2e/profile.mjs, cannot run beside WebDriver nor time
+ * what it samples). The script sets `window.__deskTrace = {}`
  * and reads it back; when it is absent, as in normal use, a traced call costs one property read.
  */
 export interface TraceEntry {
