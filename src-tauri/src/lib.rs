@@ -2,6 +2,7 @@
 //! every behaviour lives in `desk-core`, so the CLI and this app cannot drift apart.
 
 mod commands;
+pub mod rendering;
 
 use desk_core::{DeskConfig, Device};
 
@@ -18,6 +19,7 @@ pub fn run() {
     if let Err(error) = desk_core::logging::init(home.as_deref(), "info") {
         tracing::warn!(code = error.code.as_str(), %error, "logging to stderr only");
     }
+    rendering::log_choice();
     let device = match config.and_then(Device::open) {
         Ok(device) => device,
         Err(error) => refuse_to_start(&error),

@@ -2,5 +2,6 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    bailian_desk_app_lib::rendering::choose_before_webkit_starts();
     bailian_desk_app_lib::run();
 }

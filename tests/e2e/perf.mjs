@@ -136,6 +136,7 @@ async function main() {
     window.__perfRecorder = () => {
       const stats = { maxGap: 0, over50: 0, frames: 0, longestTask: 0, tasksOver50: 0, longTasks: [], running: true };
       const t0 = performance.now();
+      stats.t0 = t0;
       let lastFrame = performance.now();
       const tick = (now) => {
         const gap = now - lastFrame;
@@ -218,8 +219,18 @@ async function main() {
     );
     const ms = Date.now() - started;
     const recorded = await browser.execute(() => {
-      window.__perfFrames.running = false;
-      return { ...window.__perfFrames, trace: window.__deskTrace ?? null };
+      const stats = window.__perfFrames;
+      stats.running = false;
+      // The UI's marks (set only while traced) inside each long task: what the page was doing.
+      const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('desk:') && m.startTime >= stats.t0);
+      const inside = stats.longTasks.map(([at, ms]) => {
+        const names = marks
+          .filter((m) => m.startTime >= stats.t0 + at - 2 && m.startTime <= stats.t0 + at + ms + 6)
+          .map((m) => `${m.name.slice(5)}@${Math.round(m.startTime - stats.t0 - at)}`);
+        return [at, ms, names.slice(0, 30).join(' ')];
+      });
+      performance.clearMarks();
+      return { ...stats, longTaskMarks: inside, trace: window.__deskTrace ?? null };
     });
     // Let the finished reply settle before anything else is measured.
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -232,7 +243,9 @@ async function main() {
   screenshot('perf-streamed');
   const tracedRun = await streamReply(true);
   console.log(`streaming trace (second reply) ${JSON.stringify(roundTrace(tracedRun.trace))}`);
-  console.log(`long tasks while the traced reply streamed: ${JSON.stringify(tracedRun.longTasks)} (finished at ${tracedRun.ms} ms)`);
+  console.log(`long tasks while the traced reply streamed (at, ms, the UI's marks inside at ms from the task's start):`);
+  for (const [at, ms, names] of tracedRun.longTaskMarks) console.log(`  ${at} ms, ${ms} ms: ${names || '(no mark)'}`);
+  console.log(`  (finished at ${tracedRun.ms} ms)`);
   await app.close();
 
   const result = {
@@ -248,7 +261,7 @@ async function main() {
       streamMs: tracedRun.ms,
       tasksOver50ms: tracedRun.tasksOver50,
       longestTaskMs: Math.round(tracedRun.longestTask),
-      longTasks: tracedRun.longTasks,
+      longTasks: tracedRun.longTaskMarks,
       frames: tracedRun.frames,
       frameGapsOver50ms: tracedRun.over50,
     },

@@ -78,13 +78,15 @@ async function main() {
   await until('the thread to open', inspector, `[...document.querySelectorAll('[data-testid="message"]')].some((row) => row.textContent.includes(${last}))`);
   // Past the preloads that follow the workspace's first paint (highlighting, math).
   await sleep(2000);
+  // PROFILE_EVAL: an expression to measure something by hand in the opened thread (printed).
+  if (process.env.PROFILE_EVAL) console.log(`PROFILE_EVAL: ${JSON.stringify(await evaluate(inspector, process.env.PROFILE_EVAL))}`);
 
   // The timer chain of perf.mjs, and the UI's own trace, from here on.
   await evaluate(
     inspector,
     `(() => {
       window.__deskTrace = {};
-      const state = { t0: performance.now(), tasks: [], running: true };
+      const state = { t0: performance.now(), epoch: performance.timeOrigin + performance.now(), tasks: [], running: true };
       let armed = performance.now();
       const beat = () => {
         const late = performance.now() - armed - 4;
@@ -127,6 +129,15 @@ async function main() {
     printReport(`the reply's first ${WINDOW_MS} ms`, report, tasks);
   }
 
+  // Garbage collections (`gc`): their kinds and when they reached this process, beside the long
+  // tasks' own times (the page's clock, as epoch milliseconds), to see which tasks were the
+  // collector's.
+  const collections = [];
+  if (WINDOWS.includes('gc')) {
+    inspector.on('Heap.garbageCollected', ({ collection }) => collections.push({ type: collection.type, arrivedAt: Date.now() }));
+    await inspector.send('Heap.enable');
+  }
+
   // The middle: until the reply's last few lines are in; then its end and what follows it.
   const nearEnd = JSON.stringify(`Line ${Math.max(1, REPLY_LINES - 5)} of`);
   const liveText = `(() => {
@@ -151,6 +162,15 @@ async function main() {
     const tasks = await tasksSince(from);
     writeFileSync(path.join(artifacts, `profile-${name}.json`), `${JSON.stringify({ tasks, ...report }, null, 2)}\n`);
     printReport(label, report, tasks);
+  }
+  if (WINDOWS.includes('gc')) {
+    const { epoch, tasks } = await evaluate(inspector, `({ epoch: window.__profileTasks.epoch, tasks: window.__profileTasks.tasks })`);
+    console.log(`\n== garbage collections while streaming: ${collections.length} (${collections.filter((c) => c.type === 'full').length} full)`);
+    for (const [at, ms] of tasks) {
+      const start = epoch + at;
+      const near = collections.filter((c) => c.arrivedAt >= start && c.arrivedAt <= start + ms + 120);
+      console.log(`  task at ${at} ms, ${ms} ms: ${near.length ? near.map((c) => `${c.type} GC reported ${Math.round(c.arrivedAt - start)} ms after its start`).join(', ') : 'no collection reported within it'}`);
+    }
   }
   const trace = await evaluate(inspector, `window.__deskTrace`);
   console.log(`\ntrace: ${JSON.stringify(trace)}`);

@@ -30,6 +30,7 @@ import { joinSpoken, useDictation, type DictationHandlers } from '../voice/useDi
 import { useFileTranscription } from '../voice/useFileTranscription';
 import { AttachIcon, CloseIcon, SendIcon, StopIcon } from './icons';
 import { AudioFileButton, DictationButton, VoiceStatus } from './voice/VoiceControls';
+import { mark } from '../perf/trace';
 
 /** Lets the chat hand over files dropped anywhere on it. */
 export interface ComposerHandle {
@@ -162,6 +163,7 @@ function ComposerView({ streaming, busyElsewhere, demo, acceptsImages, onSend, c
   const outgoing = acceptsImages ? attachments : [];
 
   const submit = () => {
+    mark('submit');
     if (!sendable || dictating) return;
     if (draft.trim() === '' && outgoing.length === 0) return;
     const refused = checkPrompt?.(draft) ?? null;

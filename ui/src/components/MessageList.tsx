@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { Message } from '../api/types';
 import type { FocusRequest, RetryNotice, ThinkingTime } from '../state/chatReducer';
 import { siblingPosition, type MessageTree } from '../state/messageTree';
-import { record, traced, tracing } from '../perf/trace';
+import { mark, record, traced, tracing } from '../perf/trace';
 import { ArrowDownIcon } from './icons';
 import type { MessageActions } from './messageActions';
 import { MessageRow } from './MessageRow';
@@ -64,6 +64,7 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
   useLayoutEffect(() => {
     if (renderStarted === 0) return;
     const committed = performance.now();
+    mark('list-committed');
     record('message list commit', committed - renderStarted);
     // Forcing the layout here (it would happen before the paint anyway) puts its cost in the trace.
     void scroller.current?.scrollHeight;

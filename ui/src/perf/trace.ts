@@ -42,3 +42,8 @@ export function traced<T>(label: string, work: () => T): T {
 export function tracing(): boolean {
   return activeTrace() !== undefined;
 }
+
+/** A named moment on the page's timeline, while a trace is collected (to place long tasks). */
+export function mark(name: string): void {
+  if (activeTrace()) performance.mark(`desk:${name}`);
+}

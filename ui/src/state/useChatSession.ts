@@ -23,7 +23,7 @@ import type {
   StreamUpdate,
   ToolResult,
 } from '../api/types';
-import { traced } from '../perf/trace';
+import { mark, traced } from '../perf/trace';
 import { chatReducer, initialChatState, type ChatState, type ChatAction } from './chatReducer';
 import { createFrameBatcher } from './frameBatcher';
 
@@ -224,6 +224,7 @@ export function useChatSession(options: {
       };
 
       const onUpdate = (update: StreamUpdate) => {
+        mark(`update:${update.type}`);
         const messageId = inFlight.assistantMessageId;
         switch (update.type) {
           case 'started':

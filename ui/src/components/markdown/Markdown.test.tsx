@@ -89,12 +89,12 @@ describe('Markdown', () => {
     expect(screen.getByText('Second paragraph grows')).toBeTruthy();
   });
 
-  it('streams a long paragraph in pieces drawn as one paragraph, none drawn again as it grows or ends', async () => {
+  it('streams a long paragraph in pieces, none drawn again as it grows or when it ends', async () => {
     const lines = (n: number) => Array.from({ length: n }, (_, i) => `Line ${i + 1} of a long answer.`).join('\n');
     const { container, rerender } = renderMarkdown(lines(100), true);
-    // One paragraph on screen, made of settled pieces and the growing rest.
-    expect(container.querySelectorAll('p').length).toBe(1);
-    const pieces = () => container.querySelectorAll('p > .markdown-piece');
+    // One block on screen, made of settled pieces (each laid out on its own) and the growing rest.
+    expect(container.querySelectorAll('.markdown-block').length).toBe(1);
+    const pieces = () => container.querySelectorAll('.markdown-run > p.markdown-piece');
     expect(pieces().length).toBeGreaterThan(1);
     const firstPiece = pieces()[0];
     const grown = (streaming: boolean) => (
@@ -106,10 +106,10 @@ describe('Markdown', () => {
     await waitFor(() => expect(container.textContent).toContain('Line 130 of a long answer.'));
     expect(pieces()[0]).toBe(firstPiece);
     rerender(grown(false));
-    // Complete: still the one paragraph, its settled pieces the same nodes, the text whole.
-    expect(container.querySelectorAll('p').length).toBe(1);
+    // Complete: still the one block, its settled pieces the same nodes, the text all there.
+    expect(container.querySelectorAll('.markdown-block').length).toBe(1);
     expect(pieces()[0]).toBe(firstPiece);
-    expect(container.querySelector('p')!.textContent).toBe(lines(130));
+    expect([...pieces()].map((p) => p.textContent).join('\n')).toBe(lines(130));
   });
 
   it('loads math rendering on demand and shows the formula meanwhile', async () => {

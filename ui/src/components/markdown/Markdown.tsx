@@ -1,4 +1,4 @@
-import { Fragment, memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { copyText } from '../clipboard';
 import { createBlockSplitter, type Block } from './blockSplitter';
@@ -179,22 +179,19 @@ interface RunProps {
 }
 
 /**
- * A paragraph cut into pieces while it streamed, drawn as the one paragraph it is: the pieces'
- * contents side by side in one `<p>`, separated by the line break they were cut at (which flows
- * as a space, as in the paragraph). Finished pieces are not drawn again as it grows, nor when
- * the reply completes.
+ * A paragraph cut into pieces while it streamed, drawn as one block: each piece its own `<p>`
+ * with no space between them, so a new line starts at each cut (every FREEZE_LINES source
+ * lines). One `<p>` for the whole run read better, but it made the page lay the whole paragraph
+ * out again on every streamed frame (one inline formatting context), which grew with the reply
+ * into tasks over 50 ms; separate pieces lay out only the one that grows. Finished pieces are
+ * not drawn again as it grows, nor when the reply completes.
  */
 function ParagraphRun({ pieces, labels, version }: RunProps) {
   return (
-    <div className="markdown-block">
-      <p>
-        {pieces.map((piece, i) => (
-          <Fragment key={i}>
-            {i > 0 ? '\n' : null}
-            <ParagraphPiece block={piece} labels={labels} version={version} />
-          </Fragment>
-        ))}
-      </p>
+    <div className="markdown-block markdown-run">
+      {pieces.map((piece, i) => (
+        <ParagraphPiece key={i} block={piece} labels={labels} version={version} />
+      ))}
     </div>
   );
 }
@@ -202,7 +199,7 @@ function ParagraphRun({ pieces, labels, version }: RunProps) {
 function ParagraphPieceView({ block, labels }: Omit<BlockProps, 'live'>) {
   const rendered = traced('markdown block', () => renderParagraphContent(block.token as Tokens.Paragraph, labels));
   useMissingModules(rendered.missing);
-  return <span className="markdown-piece" dangerouslySetInnerHTML={{ __html: rendered.html }} />;
+  return <p className="markdown-piece" dangerouslySetInnerHTML={{ __html: rendered.html }} />;
 }
 
 const ParagraphPiece = memo(

@@ -23,7 +23,7 @@ const RELEX_BLOCKS = 2;
 // included, and a 400-line one took 60–90 ms to lex in WebKitGTK (whose regex engine runs
 // marked's inline rules far slower than V8): so while a reply streams, such a block is cut
 // at line boundaries into pieces of this many lines that are lexed once, and only the lines after
-// the last piece are lexed again. A finished paragraph keeps its pieces (drawn as one paragraph);
+// the last piece are lexed again. A finished paragraph keeps its pieces (drawn as one block);
 // a finished list, or a reply with a reference definition, is lexed whole.
 const FREEZE_LINES = 12;
 const FREEZE_MIN_CHARS = 600;
@@ -102,7 +102,7 @@ const REFERENCE_DEFINITION = /^ {0,3}\[[^\]\n]+\]:/m;
 
 /**
  * Whether a finished reply can keep the pieces it was cut into: only paragraph pieces (the view
- * draws a run of them as the one paragraph they were cut from, `Markdown.tsx`), and no reference
+ * draws a run of them as one block, `Markdown.tsx`), and no reference
  * definition that earlier pieces could not see. Otherwise it is lexed whole. What keeping differs
  * in from a whole lexing is limited to inline constructs that span a cut (emphasis over a line
  * break), which replies rarely have.

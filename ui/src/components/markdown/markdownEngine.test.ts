@@ -203,8 +203,8 @@ describe('block splitter', () => {
     const pieces = final.filter((b) => b.continues);
     expect(pieces.length).toBeGreaterThan(5);
     pieces.slice(0, -1).forEach((piece) => expect(streamed).toContain(piece));
-    // Together they are the paragraph lexed whole: the same source, and drawn side by side
-    // (as Markdown.tsx does) the same text and inline markup.
+    // Together they are the paragraph lexed whole: the same source, and the same text and
+    // inline markup (Markdown.tsx draws each piece as its own line of the paragraph).
     const whole = createBlockSplitter().split(text, true);
     const wholeParagraph = whole.find((b) => b.token.type === 'paragraph' && b.token.raw.length > 1000)!;
     const run = final.filter((b) => b.start >= wholeParagraph.start && b.start < wholeParagraph.start + wholeParagraph.token.raw.length);
