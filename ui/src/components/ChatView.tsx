@@ -67,13 +67,12 @@ export function ChatView(props: Props) {
 
   const isNew = chat.conversationId === null;
   const conversation = summary ?? chat.conversation;
-  // Positions of the shown path's messages change only with the path or the tree; each streamed
-  // frame then reads the messages at them (a 10,000-message path cost ~1.6 ms a frame in WebKit
-  // when every frame looked each id up again).
-  const pathIndices = useMemo(() => chat.path.map((id) => chat.tree.indexById.get(id)!), [chat.path, chat.tree]);
+  // The reducer keeps the shown path's positions (extended, not redone, when a reply grows it);
+  // each streamed frame reads the messages at them (a 10,000-message path cost ~1.6 ms a frame
+  // in WebKit when every frame looked each id up again).
   const path = useMemo(
-    () => traced('chat view: path', () => pathIndices.map((index) => chat.messages[index])),
-    [pathIndices, chat.messages],
+    () => traced('chat view: path', () => chat.pathPositions.map((index) => chat.messages[index])),
+    [chat.pathPositions, chat.messages],
   );
   const overridden = override !== null && override.conversationId === chat.conversationId ? override.model : null;
   const model = isNew ? draftModel : (overridden ?? conversation?.model ?? lastModel(path) ?? draftModel);

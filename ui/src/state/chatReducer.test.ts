@@ -13,8 +13,14 @@ const assistantMessage = message({
   createdAt: 1_700_000_000_001,
 });
 
+// After every action, the kept positions of the shown path point at its messages (they are
+// extended rather than worked out again when a reply grows the path).
 function run(state: ChatState, ...actions: ChatAction[]): ChatState {
-  return actions.reduce(chatReducer, state);
+  return actions.reduce((current, action) => {
+    const next = chatReducer(current, action);
+    expect(next.pathPositions.map((i) => next.messages[i]?.id)).toEqual(next.path);
+    return next;
+  }, state);
 }
 
 function startedDraft(): ChatState {

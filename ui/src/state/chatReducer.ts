@@ -56,6 +56,8 @@ export interface ChatState {
   selections: BranchSelections;
   /** Ids of the shown branch, root first. */
   path: readonly string[];
+  /** Where each message of `path` is in `messages` (what a view reads the shown messages by). */
+  pathPositions: readonly number[];
   loading: boolean;
   /** The assistant message this view is receiving deltas for. */
   liveMessageId: string | null;
@@ -119,6 +121,7 @@ export const initialChatState: ChatState = {
   toolThreadKey: toolThreadKey([], emptyTree),
   selections: {},
   path: [],
+  pathPositions: [],
   loading: false,
   liveMessageId: null,
   retry: null,
@@ -145,15 +148,21 @@ function freshView(
   };
 }
 
+function positionsOf(tree: MessageTree, path: readonly string[]): number[] {
+  return path.map((id) => tree.indexById.get(id)!);
+}
+
 /** New messages (or fewer): rebuild the tree and the shown path. */
 function withMessages(state: ChatState, messages: Message[], selections: BranchSelections = state.selections): ChatState {
   const tree = buildTree(messages);
-  return { ...state, messages, tree, selections, path: visiblePath(tree, selections) };
+  const path = visiblePath(tree, selections);
+  return { ...state, messages, tree, selections, path, pathPositions: positionsOf(tree, path) };
 }
 
 function withSelections(state: ChatState, selections: BranchSelections): ChatState {
   if (selections === state.selections) return state;
-  return { ...state, selections, path: visiblePath(state.tree, selections) };
+  const path = visiblePath(state.tree, selections);
+  return { ...state, selections, path, pathPositions: positionsOf(state.tree, path) };
 }
 
 /** Replaces one message, keeping every other message object identical so memoised rows skip rendering. */
@@ -185,7 +194,13 @@ function upsert(state: ChatState, incoming: Message[], selections: BranchSelecti
   // A reply below the shown path's end extends it (the common case: a 10,000-message path is
   // not walked again); anything else, or other selections, works the path out whole.
   const extended = messages === state.messages && sameSelectionsBut(state.selections, selections, added) ? extendPath(tree, state.path, added) : null;
-  return { ...state, messages: all, tree, selections, path: extended ?? traced('tree: visible path', () => visiblePath(tree, selections)) };
+  if (extended) {
+    // The tree grew by appending, so the old path's messages kept their positions.
+    const pathPositions = state.pathPositions.concat(added.map((m) => tree.indexById.get(m.id)!));
+    return { ...state, messages: all, tree, selections, path: extended, pathPositions };
+  }
+  const path = traced('tree: visible path', () => visiblePath(tree, selections));
+  return { ...state, messages: all, tree, selections, path, pathPositions: positionsOf(tree, path) };
 }
 
 /** Whether `next` is `previous` plus, at most, the new messages selected under their parents. */

@@ -1,4 +1,5 @@
 import type { Message } from '../api/types';
+import { LayeredMap } from './layeredMap';
 
 /** The key of the roots' "parent": messages without a (known) parent hang under it. */
 export const ROOT = '';
@@ -48,34 +49,42 @@ export function buildTree(messages: readonly Message[]): MessageTree {
 /**
  * The tree of `messages`, which are `tree`'s messages followed by new ones: what `buildTree`
  * would return, without redoing the whole thread (a reply started in a 10,000-message thread
- * rebuilt it in 60 ms in WebKit). New messages start as leaves, so only their parents' child
- * lists change.
+ * rebuilt it in 60 ms in WebKit) or copying its maps (up to 13 ms). New messages start as
+ * leaves, so only their parents' child lists change, and every message keeps its position.
  */
 export function appendToTree(tree: MessageTree, messages: readonly Message[]): MessageTree {
-  const indexById = new Map(tree.indexById);
-  const parentOf = new Map(tree.parentOf);
-  const children = new Map(tree.children);
+  // Only what the new messages add or change is new; the rest of each map is shared (LayeredMap).
+  const addedIndex = new Map<string, number>();
+  const has = (id: string) => tree.indexById.has(id) || addedIndex.has(id);
+  for (let i = tree.indexById.size; i < messages.length; i++) {
+    const m = messages[i];
+    if (has(m.id)) return buildTree(messages);
+    addedIndex.set(m.id, i);
+  }
+  const indexById = LayeredMap.over(tree.indexById, addedIndex);
   const isNewer = (a: string, b: string) => {
     const ma = messages[indexById.get(a)!];
     const mb = messages[indexById.get(b)!];
     return ma.createdAt !== mb.createdAt ? ma.createdAt > mb.createdAt : ma.id > mb.id;
   };
+  const addedParents = new Map<string, string>();
+  const changedChildren = new Map<string, string[]>();
   for (let i = tree.indexById.size; i < messages.length; i++) {
     const m = messages[i];
-    if (indexById.has(m.id)) return buildTree(messages);
-    indexById.set(m.id, i);
-  }
-  for (let i = tree.indexById.size; i < messages.length; i++) {
-    const m = messages[i];
-    const parent = m.parentId !== null && m.parentId !== m.id && indexById.has(m.parentId) ? m.parentId : ROOT;
-    parentOf.set(m.id, parent);
-    const siblings = [...(children.get(parent) ?? [])];
+    const parent = m.parentId !== null && m.parentId !== m.id && has(m.parentId) ? m.parentId : ROOT;
+    addedParents.set(m.id, parent);
+    const siblings = [...(changedChildren.get(parent) ?? tree.children.get(parent) ?? [])];
     let at = siblings.length;
     while (at > 0 && isNewer(siblings[at - 1], m.id)) at--;
     siblings.splice(at, 0, m.id);
-    children.set(parent, siblings);
+    changedChildren.set(parent, siblings);
   }
-  return { indexById, children, parentOf, isNewer };
+  return {
+    indexById,
+    children: LayeredMap.over(tree.children, changedChildren),
+    parentOf: LayeredMap.over(tree.parentOf, addedParents),
+    isNewer,
+  };
 }
 
 /**
