@@ -138,9 +138,10 @@ export function sampleReport(stacks, top = 25) {
 
 /**
  * The Timeline's top-level records (task-sized: a timer, an event, a rendering frame) with the
- * time each reached this process. Their own times are 0 here (see `startSampling`), so the gap
- * between arrivals bounds how long a record took: a record that arrives after a long silence was
- * a long task, and its children (styles, layout, paint, script) say what kind of work it was.
+ * time each reached this process. Their own times are 0 here (see `startSampling`), and arrivals
+ * are no clock either: the inspector delivers records in batches, so gaps of 40–60 ms show up
+ * after trivial timer records too (measured). What a record tells is the kind of work in it (its
+ * children: styles, layout, paint, script), not how long it took.
  */
 export async function startTimeline(inspector) {
   const records = [];
