@@ -134,7 +134,7 @@ async function main() {
   // The recorder used for both windows below: animation-frame gaps and main-thread tasks.
   await browser.execute(() => {
     window.__perfRecorder = () => {
-      const stats = { maxGap: 0, over50: 0, frames: 0, longestTask: 0, tasksOver50: 0, longTasks: [], running: true };
+      const stats = { maxGap: 0, over50: 0, frames: 0, longestTask: 0, tasksOver50: 0, longTasks: [], frameTimes: [], running: true };
       const t0 = performance.now();
       stats.t0 = t0;
       let lastFrame = performance.now();
@@ -142,6 +142,8 @@ async function main() {
         const gap = now - lastFrame;
         lastFrame = now;
         stats.frames += 1;
+        // Kept to show which frames (rendering updates) fell inside a long task.
+        if (stats.frameTimes.length < 20000) stats.frameTimes.push(now);
         if (gap > stats.maxGap) stats.maxGap = gap;
         if (gap > 50) stats.over50 += 1;
         if (stats.running) requestAnimationFrame(tick);
@@ -186,12 +188,14 @@ async function main() {
     await browser.execute((on) => {
       if (on) window.__deskTrace = {};
       else delete window.__deskTrace;
+      // The UI's marks cost microseconds and force nothing: both replies have them.
+      window.__deskMarks = true;
       window.__perfFrames = window.__perfRecorder();
     }, withTrace);
-    // The row index of the newest reply so far: the new reply's row has another.
-    const lastIndexBefore = await browser.execute(() => {
+    // The newest reply so far: the new reply's row is another message.
+    const lastReplyBefore = await browser.execute(() => {
       const rows = document.querySelectorAll('[data-testid="message"][data-role="assistant"]');
-      return rows[rows.length - 1]?.closest('[data-index]')?.getAttribute('data-index') ?? null;
+      return rows[rows.length - 1]?.getAttribute('data-message-id') ?? null;
     });
     const input = await browser.$('[data-testid="composer-input"]');
     await input.setValue(`/long ${LONG_REPLY_LINES}`);
@@ -207,12 +211,12 @@ async function main() {
             const content = row?.querySelector('[data-testid="message-content"]');
             return (
               row?.getAttribute('data-status') === 'complete' &&
-              row.closest('[data-index]')?.getAttribute('data-index') !== before &&
+              row.getAttribute('data-message-id') !== before &&
               (content?.textContent ?? '').includes(expected)
             );
           },
           lastLine,
-          lastIndexBefore,
+          lastReplyBefore,
         ),
       240000,
       1000,
@@ -221,29 +225,60 @@ async function main() {
     const recorded = await browser.execute(() => {
       const stats = window.__perfFrames;
       stats.running = false;
-      // The UI's marks (set only while traced) inside each long task: what the page was doing.
+      // The UI's marks inside each long task: what the page was doing.
       const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('desk:') && m.startTime >= stats.t0);
+      const within = (time, at, ms) => time >= stats.t0 + at - 2 && time <= stats.t0 + at + ms + 6;
       const inside = stats.longTasks.map(([at, ms]) => {
-        const names = marks
-          .filter((m) => m.startTime >= stats.t0 + at - 2 && m.startTime <= stats.t0 + at + ms + 6)
-          .map((m) => `${m.name.slice(5)}@${Math.round(m.startTime - stats.t0 - at)}`);
+        const moments = [
+          ...marks.filter((m) => within(m.startTime, at, ms)).map((m) => [m.startTime, m.name.slice(5)]),
+          // An animation frame's callbacks run just before that frame's style, layout and paint.
+          ...stats.frameTimes.filter((time) => within(time, at, ms)).map((time) => [time, 'frame']),
+        ].sort((a, b) => a[0] - b[0]);
+        const names = moments.map(([time, name]) => `${name}@${Math.round(time - stats.t0 - at)}`);
         return [at, ms, names.slice(0, 30).join(' ')];
       });
+      // The reply's start, where the long tasks have been: every mark, and frames further apart than 20 ms.
+      const startMarks = marks
+        .filter((m) => m.startTime - stats.t0 < 2500 && !m.name.startsWith('desk:update:delta'))
+        .map((m) => [m.startTime, m.name.slice(5)]);
+      let previousFrame = stats.t0;
+      const slowFrames = [];
+      for (const time of stats.frameTimes) {
+        if (time - stats.t0 > 2500) break;
+        if (time - previousFrame > 20) slowFrames.push([time, `frame(+${Math.round(time - previousFrame)})`]);
+        previousFrame = time;
+      }
+      const startTimeline = [...startMarks, ...slowFrames]
+        .sort((a, b) => a[0] - b[0])
+        .map(([time, name]) => `${name}@${Math.round(time - stats.t0)}`)
+        .join(' ');
       performance.clearMarks();
-      return { ...stats, longTaskMarks: inside, trace: window.__deskTrace ?? null };
+      const { frameTimes: _frameTimes, ...summary } = stats;
+      return { ...summary, longTaskMarks: inside, startTimeline, trace: window.__deskTrace ?? null };
     });
     // Let the finished reply settle before anything else is measured.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     return { ms, ...recorded };
   };
   const frames = await streamReply(false);
-  const streamMs = frames.ms;
-  console.log(`long tasks while streaming [at ms, ms]: ${JSON.stringify(frames.longTasks)} (reply finished at ${streamMs} ms after the click)`);
   const streamed = memoryMb();
+  // PERF_UNTRACED_REPLIES=N streams N untraced replies: the first reply of a session has had
+  // tasks the later ones have not (code the page runs for the first time), so both are worth a look.
+  const laterReplies = [];
+  for (let extra = 1; extra < Number(process.env.PERF_UNTRACED_REPLIES ?? 1); extra++) {
+    const again = await streamReply(false);
+    laterReplies.push({ tasksOver50ms: again.tasksOver50, longTasks: again.longTaskMarks, frames: again.frames, frameGapsOver50ms: again.over50 });
+    console.log(`untraced reply ${extra + 1}: long tasks ${JSON.stringify(again.longTaskMarks)}; ${again.frames} frames, ${again.over50} gaps > 50 ms`);
+  }
+  const streamMs = frames.ms;
+  console.log(`long tasks while the reply streamed (at, ms, the UI's marks and animation frames inside at ms from the task's start):`);
+  for (const [at, ms, names] of frames.longTaskMarks) console.log(`  ${at} ms, ${ms} ms: ${names || '(no mark)'}`);
+  console.log(`  (finished at ${streamMs} ms after the click)`);
+  console.log(`  its first 2.5 s (marks; frames more than 20 ms after the previous): ${frames.startTimeline}`);
   screenshot('perf-streamed');
   const tracedRun = await streamReply(true);
   console.log(`streaming trace (second reply) ${JSON.stringify(roundTrace(tracedRun.trace))}`);
-  console.log(`long tasks while the traced reply streamed (at, ms, the UI's marks inside at ms from the task's start):`);
+  console.log(`long tasks while the traced reply streamed (at, ms, the UI's marks and animation frames inside):`);
   for (const [at, ms, names] of tracedRun.longTaskMarks) console.log(`  ${at} ms, ${ms} ms: ${names || '(no mark)'}`);
   console.log(`  (finished at ${tracedRun.ms} ms)`);
   await app.close();
@@ -281,7 +316,8 @@ async function main() {
     frameGapsOver50ms: frames.over50,
     longestTaskMs: Math.round(frames.longestTask),
     tasksOver50ms: frames.tasksOver50,
-    longTasks: frames.longTasks,
+    longTasks: frames.longTaskMarks,
+    laterUntracedReplies: laterReplies,
     memoryMb: { beforeOpen: before.mb, afterOpen: opened.mb, afterStream: streamed.mb, processes: streamed.processes },
   };
   writeFileSync(path.join(artifacts, 'perf.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -47,7 +47,7 @@ function printReport(name, report, tasks) {
   console.log('  self:');
   for (const [fn, n] of report.self.slice(0, 15)) console.log(`    ${String(n).padStart(5)}  ${fn}`);
   console.log('  total:');
-  for (const [fn, n] of report.total) console.log(`    ${String(n).padStart(5)}  ${fn}`);
+  for (const [fn, n] of report.total.slice(0, 25)) console.log(`    ${String(n).padStart(5)}  ${fn}`);
 }
 
 async function main() {
@@ -124,7 +124,7 @@ async function main() {
     });
   }
   if (sampling) {
-    const report = sampleReport(await sampling.stop());
+    const report = sampleReport(await sampling.stop(), 500);
     const tasks = (await tasksSince(clickAt)).filter(([at]) => at <= clickAt + WINDOW_MS);
     writeFileSync(path.join(artifacts, 'profile-start.json'), `${JSON.stringify({ tasks, ...report }, null, 2)}\n`);
     printReport(`the reply's first ${WINDOW_MS} ms`, report, tasks);
@@ -159,7 +159,7 @@ async function main() {
     await until(label, inspector, until_, 240000);
     await sleep(after);
     if (!sampling) continue;
-    const report = sampleReport(await sampling.stop());
+    const report = sampleReport(await sampling.stop(), 500);
     const tasks = await tasksSince(from);
     writeFileSync(path.join(artifacts, `profile-${name}.json`), `${JSON.stringify({ tasks, ...report }, null, 2)}\n`);
     printReport(label, report, tasks);

@@ -10,7 +10,7 @@ import type { ChatSession } from '../state/useChatSession';
 import type { Models } from '../state/useModels';
 import { showScreen } from '../state/workspaceNavigation';
 import { stopSpeech } from '../voice/speechOutput';
-import { traced } from '../perf/trace';
+import { traced, timedRender } from '../perf/trace';
 import { resetVoicePreferences, useVoicePreferences } from '../voice/voicePreferences';
 import { BudgetNotice } from './BudgetNotice';
 import { ChatHeader } from './ChatHeader';
@@ -42,7 +42,8 @@ interface Props {
 }
 
 /** The open conversation: header, history and composer. */
-export function ChatView(props: Props) {
+export const ChatView = timedRender('chatview', ChatViewImpl);
+function ChatViewImpl(props: Props) {
   const { session, summary, models, draftModel, onDraftModel, draftParams, onDraftParams } = props;
   const { updateConversation, onConversationStarted, demo, narrow, menuOpen, onOpenMenu, inputRef } = props;
   const { t } = useTranslation();

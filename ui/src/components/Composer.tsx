@@ -30,7 +30,7 @@ import { joinSpoken, useDictation, type DictationHandlers } from '../voice/useDi
 import { useFileTranscription } from '../voice/useFileTranscription';
 import { AttachIcon, CloseIcon, SendIcon, StopIcon } from './icons';
 import { AudioFileButton, DictationButton, VoiceStatus } from './voice/VoiceControls';
-import { mark } from '../perf/trace';
+import { mark, timedRender } from '../perf/trace';
 
 /** Lets the chat hand over files dropped anywhere on it. */
 export interface ComposerHandle {
@@ -330,4 +330,4 @@ function ComposerView({ streaming, busyElsewhere, demo, acceptsImages, onSend, c
   );
 }
 
-export const Composer = memo(ComposerView);
+export const Composer = memo(timedRender('composer', ComposerView));

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import type { Channel } from '@tauri-apps/api/core';
+import type { ComponentProps } from 'react';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { I18nextProvider } from 'react-i18next';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,11 +9,15 @@ import type { AppStatus, DeskError, Message, StreamUpdate } from '../api/types';
 import { App } from '../App';
 import i18n from '../i18n';
 import { aConversation, aMessage, aThread, stubListLayout } from '../testing/fixtures';
+import { buildTree } from '../state/messageTree';
+import { HELD_ROWS, MessageList, OLDER_ROWS_STEP } from './MessageList';
+import type { MessageActions } from './messageActions';
 import type * as MessageRowModule from './MessageRow';
+import type * as SidebarModule from './Sidebar';
 import type { MessageRowProps } from './MessageRow';
 
 // Counts how often each message row really renders: the real row, wrapped in the same memo.
-const renders = vi.hoisted(() => ({ byId: new Map<string, number>() }));
+const renders = vi.hoisted(() => ({ byId: new Map<string, number>(), sidebar: 0 }));
 vi.mock('./MessageRow', async (importOriginal) => {
   const actual = await importOriginal<typeof MessageRowModule>();
   const { createElement, memo } = await import('react');
@@ -21,6 +26,16 @@ vi.mock('./MessageRow', async (importOriginal) => {
     return createElement(actual.MessageRow, props);
   });
   return { ...actual, MessageRow: Counting };
+});
+// And the sidebar, which has nothing to redraw while a reply streams.
+vi.mock('./Sidebar', async (importOriginal) => {
+  const actual = await importOriginal<typeof SidebarModule>();
+  const { createElement, memo } = await import('react');
+  const Counting = memo(function CountingSidebar(props: ComponentProps<typeof actual.Sidebar>) {
+    renders.sidebar += 1;
+    return createElement(actual.Sidebar, props);
+  });
+  return { ...actual, Sidebar: Counting };
 });
 
 const status: AppStatus = {
@@ -84,6 +99,7 @@ let restoreLayout: () => void = () => undefined;
 beforeEach(async () => {
   await i18n.changeLanguage('en');
   renders.byId.clear();
+  renders.sidebar = 0;
   restoreLayout = stubListLayout({ viewport: 800, row: 100 });
   window.matchMedia = vi.fn((query: string) => ({
     matches: false,
@@ -134,7 +150,7 @@ describe('the message list', () => {
     expect(renders.byId).toEqual(before);
   });
 
-  it('renders a streaming reply once per frame, not once per delta, and leaves other rows alone', async () => {
+  it('renders a streaming reply once per frame, not once per delta, and leaves other rows and the sidebar alone', async () => {
     let emit: (u: StreamUpdate) => void = () => undefined;
     let finish: () => void = () => undefined;
     const done = { promise: new Promise<void>((resolve) => (finish = resolve)), resolve: () => finish() };
@@ -155,6 +171,7 @@ describe('the message list', () => {
     await waitFor(() => expect(renders.byId.get('a-new')).toBeGreaterThan(0));
     await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
     const before = new Map(renders.byId);
+    const sidebarBefore = renders.sidebar;
 
     // 200 deltas arrive within one frame.
     act(() => {
@@ -166,8 +183,98 @@ describe('the message list', () => {
     expect(streamedRenders).toBeGreaterThan(0);
     expect(streamedRenders).toBeLessThanOrEqual(3);
     for (const [id, count] of before) if (id !== 'a-new') expect(renders.byId.get(id), id).toBe(count);
+    expect(renders.sidebar).toBe(sidebarBefore);
 
     act(() => emit({ type: 'finished', status: 'complete', usage: null, error: null, costCny: null, finishReason: null }));
     done.resolve();
+  });
+
+  describe('holding the newest rows of a long thread', () => {
+    const noActions: MessageActions = {
+      remove: () => undefined,
+      regenerate: () => undefined,
+      continueReply: () => undefined,
+      editAndResend: () => undefined,
+      stepBranch: () => undefined,
+      errorAction: () => undefined,
+    };
+
+    function renderList(messages: Message[], focusId: string | null = null) {
+      const props = {
+        tree: buildTree(messages),
+        liveMessageId: null,
+        retry: null,
+        requestIds: {},
+        thinking: {},
+        busy: false,
+        actions: noActions,
+      };
+      const view = render(
+        <I18nextProvider i18n={i18n}>
+          <MessageList messages={messages} focus={focusId ? { messageId: focusId, nonce: 1 } : null} {...props} />
+        </I18nextProvider>,
+      );
+      const rerender = (next: Message[]) =>
+        view.rerender(
+          <I18nextProvider i18n={i18n}>
+            <MessageList messages={next} focus={null} {...props} tree={buildTree(next)} />
+          </I18nextProvider>,
+        );
+      return { rerender };
+    }
+
+    const scroller = () => screen.getByTestId('message-scroller');
+    const heldFrom = () => Number(scroller().dataset.heldFrom);
+    /** Where a row is drawn, from the top of the scroller's viewport. */
+    const topOnScreen = (id: string) => {
+      const slot = screen.getAllByTestId('message').find((row) => row.dataset.messageId === id)?.closest('.message-slot');
+      const y = Number(/translateY\(([-\d.]+)px\)/.exec((slot as HTMLElement | null)?.style.transform ?? '')?.[1]);
+      return y - scroller().scrollTop;
+    };
+    const shownIds = () => screen.getAllByTestId('message').map((row) => row.dataset.messageId);
+
+    it('holds only the newest rows, and takes older ones in as the reader scrolls up, the view staying put', async () => {
+      const N = 1_000;
+      const messages = aThread(N);
+      renderList(messages);
+      await waitFor(() => expect(shownIds()).toContain(`m${N - 1}`));
+      expect(heldFrom()).toBe(N - HELD_ROWS);
+      // The list's height is that of the rows held, not of the thread.
+      expect(parseFloat(screen.getByRole('log').style.height)).toBeLessThan(HELD_ROWS * 200);
+
+      // The reader scrolls to the top of what is held: its first rows are on screen.
+      act(() => scroller().scrollTo({ top: 0 }));
+      const before = topOnScreen(`m${N - HELD_ROWS}`);
+      await waitFor(() => expect(heldFrom()).toBe(N - HELD_ROWS - OLDER_ROWS_STEP));
+      // The older rows went in above: the same messages are still the ones on screen.
+      await waitFor(() => expect(shownIds()).toContain(`m${N - HELD_ROWS}`));
+      expect(shownIds()).not.toContain(`m${N - HELD_ROWS - OLDER_ROWS_STEP}`);
+      // Exactly where it was: the first held row is still at the top of the viewport.
+      expect(topOnScreen(`m${N - HELD_ROWS}`)).toBe(before);
+
+      // Again, down to the thread's first message.
+      for (let step = 0; step < 100 && heldFrom() > 0; step++) act(() => scroller().scrollTo({ top: 0 }));
+      expect(heldFrom()).toBe(0);
+      act(() => scroller().scrollTo({ top: 0 }));
+      await waitFor(() => expect(shownIds()).toContain('m0'));
+    });
+
+    it('drops its oldest rows as replies come while the reader stays at the end', async () => {
+      const messages = aThread(1_000);
+      const { rerender } = renderList(messages);
+      await waitFor(() => expect(shownIds()).toContain('m999'));
+      const longer = aThread(1_002);
+      rerender(longer);
+      await waitFor(() => expect(shownIds()).toContain('m1001'));
+      expect(heldFrom()).toBe(1_002 - HELD_ROWS);
+    });
+
+    it('holds a message jumped to far back in the thread, and shows it', async () => {
+      renderList(aThread(10_000), 'm500');
+      await new Promise((r) => setTimeout(r, 500));
+      await waitFor(() => expect(shownIds()).toContain('m500'));
+      expect(heldFrom()).toBeLessThanOrEqual(500);
+      expect(heldFrom()).toBeGreaterThan(300);
+    });
   });
 });

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { Message } from '../api/types';
 import type { FocusRequest, RetryNotice, ThinkingTime } from '../state/chatReducer';
 import { siblingPosition, type MessageTree } from '../state/messageTree';
-import { mark, record, traced, tracing } from '../perf/trace';
+import { mark, record, timedRender, traced, tracing } from '../perf/trace';
 import { ArrowDownIcon } from './icons';
 import type { MessageActions } from './messageActions';
 import { MessageRow } from './MessageRow';
@@ -26,6 +26,18 @@ interface Props {
 // further up, the reader has scrolled back on purpose and is left alone.
 const FOLLOW_THRESHOLD_PX = 80;
 const HIGHLIGHT_MS = 2500;
+// The list holds the path's newest messages, not all of them: the virtualiser's work when the
+// path grows (a reply starts) is a pass over every row it holds, which for a 10,000-message
+// thread was most of a reply's first frame. Older messages are taken in a step at a time as the
+// reader scrolls up to them, the view kept where it was (the virtualiser anchors to the end).
+export const HELD_ROWS = 150;
+export const OLDER_ROWS_STEP = 150;
+// Older rows come in while the reader is still this far below the top of what is held, so
+// scrolling up does not stop at an edge.
+const LOAD_OLDER_WITHIN_PX = 2000;
+// A message jumped to (search) is held with enough of what came before it that the jump itself
+// does not land within LOAD_OLDER_WITHIN_PX of the top (rows are at least 64 px high).
+const ROWS_BEFORE_FOCUS = 60;
 
 function countNewlines(text: string): number {
   let count = 0;
@@ -54,17 +66,21 @@ function estimateHeight(message: Message | undefined): number {
  * heights), the view sticks to the bottom while a reply streams unless the reader scrolled up,
  * and a search hit is scrolled to and marked.
  */
-export function MessageList({ messages, tree, liveMessageId, retry, requestIds, thinking, focus, busy, actions }: Props) {
+export const MessageList = timedRender('list', MessageListImpl);
+function MessageListImpl({ messages, tree, liveMessageId, retry, requestIds, thinking, focus, busy, actions }: Props) {
   const { t } = useTranslation();
   const scroller = useRef<HTMLDivElement>(null);
   const placedInitially = useRef(false);
   const [expiredFocus, setExpiredFocus] = useState<number | null>(null);
+  // Where the held rows start once the reader has scrolled up for older ones (an index into
+  // `messages`); until then they are the newest HELD_ROWS, so the top ones drop as replies come.
+  const [olderFrom, setOlderFrom] = useState<number | null>(null);
   // Render-to-commit time of the list and its rows, for tests/e2e/perf.mjs's trace.
   const renderStarted = tracing() ? performance.now() : 0;
   useLayoutEffect(() => {
+    mark('list-committed');
     if (renderStarted === 0) return;
     const committed = performance.now();
-    mark('list-committed');
     record('message list commit', committed - renderStarted);
     // Forcing the layout here (it would happen before the paint anyway) puts its cost in the trace.
     void scroller.current?.scrollHeight;
@@ -76,14 +92,21 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
   // estimate each. The shown path is fixed by its length and its two ends (two different paths
   // through the tree end at different leaves), so keys and estimates are redone only when one of
   // those changes; the streaming row's growth is measured, not estimated.
-  const count = messages.length;
-  const firstId = messages[0]?.id;
-  const lastId = messages[count - 1]?.id;
+  const pathFocusIndex = focus ? messages.findIndex((m) => m.id === focus.messageId) : -1;
+  const newestStart = Math.max(0, messages.length - HELD_ROWS);
+  const heldStart = Math.min(
+    olderFrom ?? newestStart,
+    newestStart,
+    pathFocusIndex >= 0 ? Math.max(0, pathFocusIndex - ROWS_BEFORE_FOCUS) : newestStart,
+  );
+  const count = messages.length - heldStart;
+  const firstId = messages[heldStart]?.id;
+  const lastId = messages[messages.length - 1]?.id;
   const rowShape = useMemo(() => {
-    const { ids, estimates } = traced('message list: row shape', () => ({
-      ids: messages.map((m) => m.id),
-      estimates: messages.map(estimateHeight),
-    }));
+    const { ids, estimates } = traced('message list: row shape', () => {
+      const held = messages.slice(heldStart);
+      return { ids: held.map((m) => m.id), estimates: held.map(estimateHeight) };
+    });
     return {
       getItemKey: (index: number) => ids[index] ?? index,
       estimateSize: (index: number) => estimates[index] ?? estimateHeight(undefined),
@@ -92,7 +115,7 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [count, firstId, lastId]);
 
-  const focusIndex = focus ? messages.findIndex((m) => m.id === focus.messageId) : -1;
+  const focusIndex = pathFocusIndex >= 0 ? pathFocusIndex - heldStart : -1;
 
   // The virtualiser's functions are not memoisable by the React compiler; this component does not
   // rely on it, and the rows below are memoised by hand.
@@ -122,12 +145,12 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
 
   // Where a freshly opened conversation starts: at its end, or at the message searched for.
   useLayoutEffect(() => {
-    if (placedInitially.current || messages.length === 0) return;
+    if (placedInitially.current || count === 0) return;
     placedInitially.current = true;
     performance.mark('desk:view-committed');
     if (focusIndex >= 0) virtualizer.scrollToIndex(focusIndex, { align: 'center' });
     else virtualizer.scrollToEnd();
-  }, [messages.length, focusIndex, virtualizer]);
+  }, [count, focusIndex, virtualizer]);
 
   // A reply that starts (the person sent, regenerated or continued) brings the view down to it.
   useLayoutEffect(() => {
@@ -148,11 +171,22 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
   const highlightedId = focus && focus.nonce !== expiredFocus ? focus.messageId : null;
   const items = virtualizer.getVirtualItems();
   if (virtualizerStarted !== 0) record('message list: virtualiser', performance.now() - virtualizerStarted);
-  const atEnd = messages.length === 0 || virtualizer.isAtEnd(FOLLOW_THRESHOLD_PX);
+  const atEnd = count === 0 || virtualizer.isAtEnd(FOLLOW_THRESHOLD_PX);
+
+  const takeOlderRows = () => {
+    if (heldStart === 0 || (scroller.current?.scrollTop ?? Infinity) > LOAD_OLDER_WITHIN_PX) return;
+    setOlderFrom(Math.max(0, heldStart - OLDER_ROWS_STEP));
+  };
 
   return (
     <div className="message-viewport">
-      <div className="message-scroller" ref={scroller} data-testid="message-scroller">
+      <div
+        className="message-scroller"
+        ref={scroller}
+        data-testid="message-scroller"
+        data-held-from={heldStart}
+        onScroll={takeOlderRows}
+      >
         <div
           className="message-list"
           role="log"
@@ -161,7 +195,7 @@ export function MessageList({ messages, tree, liveMessageId, retry, requestIds, 
           style={{ height: virtualizer.getTotalSize() }}
         >
           {items.map((item) => {
-            const message = messages[item.index];
+            const message = messages[heldStart + item.index];
             const position = siblingPosition(tree, message.id);
             const time = thinking[message.id];
             return (

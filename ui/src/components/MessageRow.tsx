@@ -18,6 +18,7 @@ import { ThinkingSection } from './ThinkingSection';
 import { ToolCallsForm, ToolResultRow } from './tools/ToolCallsForm';
 import { useToolThread } from './tools/toolContext';
 import { ReadAloudButton } from './voice/ReadAloud';
+import { timedRender } from '../perf/trace';
 
 export interface MessageRowProps {
   message: Message;
@@ -348,4 +349,4 @@ function UsageLine({ message }: { message: Message }) {
 }
 
 /** Memoised: during a stream only the row whose message object changed re-renders. */
-export const MessageRow = memo(MessageRowView);
+export const MessageRow = memo(timedRender('row', MessageRowView));

@@ -8,6 +8,7 @@ import type { ConversationItemActions } from './ConversationItem';
 import { ArchivedList, ConversationList, TrashList } from './ConversationList';
 import { ChatIcon, CloseIcon, ImageIcon, KeyboardIcon, MeetingIcon, PlusIcon, SearchIcon, SettingsIcon, UsageIcon } from './icons';
 import { shortcutLabel } from './shortcuts';
+import { timedRender } from '../perf/trace';
 
 interface Props {
   screen: Screen;
@@ -167,4 +168,4 @@ function SidebarView(props: Props) {
   );
 }
 
-export const Sidebar = memo(SidebarView);
+export const Sidebar = memo(timedRender('sidebar', SidebarView));

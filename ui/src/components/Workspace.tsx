@@ -19,6 +19,7 @@ import { matchShortcut } from './shortcuts';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { Sidebar } from './Sidebar';
 import { loadAllModules } from './markdown/lazyModules';
+import { timedRender } from '../perf/trace';
 
 const NARROW_QUERY = '(max-width: 719.98px)';
 
@@ -34,7 +35,8 @@ type Overlay = 'search' | 'help' | null;
 /** The app once a backend is ready (live or demo): navigation, conversations, chat and the other screens. */
 const MODULE_PRELOAD_DELAY_MS = 800;
 
-export function Workspace({ status, notify }: { status: AppStatus; notify: (error: DeskError) => void }) {
+export const Workspace = timedRender('workspace', WorkspaceImpl);
+function WorkspaceImpl({ status, notify }: { status: AppStatus; notify: (error: DeskError) => void }) {
   const { t, i18n } = useTranslation();
   const demo = status.mode === 'demo';
   const narrow = useMediaQuery(NARROW_QUERY);
@@ -100,12 +102,14 @@ export function Workspace({ status, notify }: { status: AppStatus; notify: (erro
     [chat.conversationId, chat.loading, focusMessage, openConversation, goTo],
   );
 
+  const { update, trash, restore, purge, loadScope } = list;
+
   const changeScope = useCallback(
     (next: ConversationScope) => {
       setScope(next);
-      if (next !== 'active') list.loadScope(next);
+      if (next !== 'active') loadScope(next);
     },
-    [list],
+    [loadScope],
   );
 
   const toggleGroup = useCallback((key: string) => {
@@ -116,7 +120,6 @@ export function Workspace({ status, notify }: { status: AppStatus; notify: (erro
     });
   }, []);
 
-  const { update, trash, restore, purge } = list;
   const itemActions = useMemo<ConversationItemActions>(
     () => ({
       open,

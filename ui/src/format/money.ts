@@ -1,3 +1,5 @@
+import { numberFormat } from './formatters';
+
 /**
  * A cost in yuan as people read it. One reply often costs a fraction of a fen, so amounts under
  * ¥1 keep two significant digits instead of rounding to ¥0.00, and tiny ones say "< ¥0.000001".
@@ -7,7 +9,7 @@ export function formatCny(value: number, locale: string): string {
   if (value > 0 && value < smallest) return `< ${formatCny(smallest, locale)}`;
   const magnitude = Math.abs(value);
   const digits = magnitude === 0 || magnitude >= 1 ? 2 : Math.min(6, Math.max(2, Math.ceil(-Math.log10(magnitude)) + 1));
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     style: 'currency',
     currency: 'CNY',
     currencyDisplay: 'narrowSymbol',
@@ -17,5 +19,5 @@ export function formatCny(value: number, locale: string): string {
 }
 
 export function formatCount(value: number, locale: string): string {
-  return new Intl.NumberFormat(locale).format(value);
+  return numberFormat(locale).format(value);
 }

@@ -1,3 +1,5 @@
+import { dateTimeFormat, relativeTimeFormat } from './formatters';
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -14,12 +16,12 @@ export function formatRelativeTime(
 ): string {
   const age = nowMs - timestampMs;
   if (age < MINUTE) return justNow;
-  const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' });
+  const relative = relativeTimeFormat(locale, { numeric: 'auto', style: 'short' });
   if (age < HOUR) return relative.format(-Math.floor(age / MINUTE), 'minute');
   if (age < DAY) return relative.format(-Math.floor(age / HOUR), 'hour');
   if (age < 7 * DAY) return relative.format(-Math.floor(age / DAY), 'day');
   const sameYear = new Date(timestampMs).getFullYear() === new Date(nowMs).getFullYear();
-  return new Intl.DateTimeFormat(locale, {
+  return dateTimeFormat(locale, {
     month: 'short',
     day: 'numeric',
     ...(sameYear ? {} : { year: 'numeric' }),

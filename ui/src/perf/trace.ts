@@ -1,3 +1,5 @@
+import type { ReactNode } from 'react';
+
 /**
  * Opt-in timing of the UI's own work, read by tests/e2e/perf.mjs (WebKitGTK has no Long Tasks
  * API, and its sampling profiler, tests/e2e/profile.mjs, cannot run beside WebDriver nor time
@@ -43,7 +45,23 @@ export function tracing(): boolean {
   return activeTrace() !== undefined;
 }
 
-/** A named moment on the page's timeline, while a trace is collected (to place long tasks). */
+/**
+ * A named moment on the page's timeline (to place long tasks), while a trace is collected or
+ * while `window.__deskMarks` is set: marks alone cost microseconds and force no layout, so the
+ * untraced measurement can have them too.
+ */
 export function mark(name: string): void {
-  if (activeTrace()) performance.mark(`desk:${name}`);
+  if (activeTrace() || (globalThis as { __deskMarks?: boolean }).__deskMarks) performance.mark(`desk:${name}`);
+}
+
+/**
+ * A component whose renders are timed under `render: <label>` (its own render, not its
+ * children's) and marked `r:<label>` where marks are on: perf.mjs prints the marks inside each
+ * long task, which is how a reply's first frame was found to be spent component by component.
+ */
+export function timedRender<P extends object>(label: string, component: (props: P) => ReactNode) {
+  return function Timed(props: P) {
+    mark(`r:${label}`);
+    return traced(`render: ${label}`, () => component(props));
+  };
 }
