@@ -3,6 +3,7 @@ import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { I18nextProvider } from 'react-i18next';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import i18n from '../../i18n';
+import { keptForTests } from './keptRenders';
 import { Markdown } from './Markdown';
 
 const drawn = vi.hoisted(() => ({ sources: [] as string[] }));
@@ -72,6 +73,21 @@ describe('Markdown', () => {
   it('waits for a diagram to be complete before drawing it', () => {
     renderMarkdown('```mermaid\ngraph TD; A-->', true);
     expect(FakeObserver.instances.flatMap((o) => o.observed)).toEqual([]);
+  });
+
+  it('draws a finished message that comes back (its row scrolled out and in) from what was kept, the same', () => {
+    keptForTests.clear();
+    const text = '# Title\n\nA *paragraph* with `code`.\n\n```ts\nconst a = [1][0];\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nSee [the docs][d].\n\n[d]: https://example.com\n';
+    const first = renderMarkdown(text);
+    const html = first.container.innerHTML;
+    expect(keptForTests.sizes().splits).toBe(1);
+    const keptBlocks = keptForTests.sizes().blocks;
+    first.unmount();
+    const again = renderMarkdown(text);
+    expect(again.container.innerHTML).toBe(html);
+    expect(keptForTests.sizes()).toEqual({ splits: 1, blocks: keptBlocks });
+    // The reference link was drawn with its target, and not kept (its target lives elsewhere).
+    expect(again.container.querySelector('a[href="https://example.com"]')).not.toBeNull();
   });
 
   it('re-renders only the block that grows while streaming', () => {

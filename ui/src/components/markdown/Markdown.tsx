@@ -7,6 +7,7 @@ import type { Tokens } from 'marked';
 import { renderBlock, renderParagraphContent, type MarkdownLabels } from './markdownEngine';
 import { traced } from '../../perf/trace';
 import { sanitizeSvg } from './sanitize';
+import { keptBlock, keptSplit } from './keptRenders';
 
 interface Props {
   text: string;
@@ -86,15 +87,20 @@ function usePacedText(text: string, streaming: boolean): string {
 function MarkdownView({ text: received, streaming }: Props) {
   const { t, i18n } = useTranslation();
   const [splitter] = useState(createBlockSplitter);
+  // A message that was finished when it was drawn (not one seen streaming here, whose splitter
+  // holds the pieces it streamed in) is split the same way wherever it is drawn again.
+  const [finishedWhenDrawn] = useState(!streaming);
   const text = usePacedText(received, streaming);
   const blocks = useMemo(
     () =>
       traced('markdown split', () => {
-        const split = splitter.split(text.replace(/\r\n?/g, '\n'), !streaming);
+        const normalised = text.replace(/\r\n?/g, '\n');
+        if (finishedWhenDrawn && !streaming) return keptSplit(normalised, () => splitter.split(normalised, true));
+        const split = splitter.split(normalised, !streaming);
         const last = split[split.length - 1];
         return streaming && last ? [...split.slice(0, -1), ...livePieces(last)] : split;
       }),
-    [splitter, text, streaming],
+    [splitter, text, streaming, finishedWhenDrawn],
   );
   const version = useModulesVersion();
   const labels = useMemo<MarkdownLabels>(
@@ -218,8 +224,10 @@ interface BlockProps {
   version: number;
 }
 
-function MarkdownBlockView({ block, live, labels }: BlockProps) {
-  const rendered = traced('markdown block', () => renderBlock(block.token, labels));
+function MarkdownBlockView({ block, live, labels, version }: BlockProps) {
+  const rendered = traced('markdown block', () =>
+    live ? renderBlock(block.token, labels) : keptBlock(block.token.raw, labels, version, () => renderBlock(block.token, labels)),
+  );
   const ref = useRef<HTMLDivElement>(null);
   useMissingModules(rendered.missing);
 
