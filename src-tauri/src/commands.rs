@@ -16,7 +16,7 @@ use desk_core::{
     RestoreReport, SearchHit, SemanticHit, SendOutcome, SendRequest, SessionGrant, Settings,
     StreamUpdate, Transcript, UsageGroup, UsageTotal,
 };
-use desk_core::{LiveTranscriptEvent, ReplyCommand, TranscriptionJob};
+use desk_core::{DeltaCoalescer, LiveTranscriptEvent, ReplyCommand, TranscriptionJob};
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -179,6 +179,19 @@ pub fn delete_message(
 
 // --- Chat -----------------------------------------------------------------------------------
 
+/// Runs a streaming command with its updates going to `on_event` through a
+/// [`DeltaCoalescer`]: a token at a time, each a script evaluation in the page, was hundreds of
+/// channel messages a second; the page draws once a frame, so deltas are joined per frame.
+async fn coalesced<T>(
+    on_event: Channel<StreamUpdate>,
+    run: impl AsyncFnOnce(&DeltaCoalescer) -> T,
+) -> T {
+    let updates = DeltaCoalescer::new(move |update| drop(on_event.send(update)));
+    let result = run(&updates).await;
+    updates.finish();
+    result
+}
+
 /// Streams the reply through `on_event`, a Tauri channel: ordered, pushed, no polling.
 #[tauri::command]
 pub async fn send_message(
@@ -187,9 +200,12 @@ pub async fn send_message(
     request: SendRequest,
     on_event: Channel<StreamUpdate>,
 ) -> Result<SendOutcome, DeskError> {
-    desk(&device, &token)?
-        .send_message(request, |update| drop(on_event.send(update)))
-        .await
+    coalesced(on_event, async |updates| {
+        desk(&device, &token)?
+            .send_message(request, |update| updates.push(update))
+            .await
+    })
+    .await
 }
 
 #[tauri::command]
@@ -199,9 +215,12 @@ pub async fn regenerate_reply(
     assistant_message_id: String,
     on_event: Channel<StreamUpdate>,
 ) -> Result<SendOutcome, DeskError> {
-    desk(&device, &token)?
-        .regenerate_reply(&assistant_message_id, |update| drop(on_event.send(update)))
-        .await
+    coalesced(on_event, async |updates| {
+        desk(&device, &token)?
+            .regenerate_reply(&assistant_message_id, |update| updates.push(update))
+            .await
+    })
+    .await
 }
 
 #[tauri::command]
@@ -211,9 +230,12 @@ pub async fn continue_reply(
     assistant_message_id: String,
     on_event: Channel<StreamUpdate>,
 ) -> Result<SendOutcome, DeskError> {
-    desk(&device, &token)?
-        .continue_reply(&assistant_message_id, |update| drop(on_event.send(update)))
-        .await
+    coalesced(on_event, async |updates| {
+        desk(&device, &token)?
+            .continue_reply(&assistant_message_id, |update| updates.push(update))
+            .await
+    })
+    .await
 }
 
 #[tauri::command]
@@ -224,11 +246,14 @@ pub async fn submit_tool_results(
     results: Vec<desk_core::ToolResult>,
     on_event: Channel<StreamUpdate>,
 ) -> Result<SendOutcome, DeskError> {
-    desk(&device, &token)?
-        .submit_tool_results(&assistant_message_id, results, |update| {
-            drop(on_event.send(update))
-        })
-        .await
+    coalesced(on_event, async |updates| {
+        desk(&device, &token)?
+            .submit_tool_results(&assistant_message_id, results, |update| {
+                updates.push(update)
+            })
+            .await
+    })
+    .await
 }
 
 #[tauri::command(async)]
@@ -443,15 +468,20 @@ pub async fn send_message_read_aloud(
     on_audio: Channel<String>,
 ) -> Result<ReadAloudOutcome, DeskError> {
     use base64::Engine as _;
-    desk(&device, &token)?
-        .send_message_read_aloud(
-            request,
-            voice.as_deref(),
-            "pcm",
-            |update| drop(on_event.send(update)),
-            |audio| drop(on_audio.send(base64::engine::general_purpose::STANDARD.encode(audio))),
-        )
-        .await
+    coalesced(on_event, async |updates| {
+        desk(&device, &token)?
+            .send_message_read_aloud(
+                request,
+                voice.as_deref(),
+                "pcm",
+                |update| updates.push(update),
+                |audio| {
+                    drop(on_audio.send(base64::engine::general_purpose::STANDARD.encode(audio)))
+                },
+            )
+            .await
+    })
+    .await
 }
 
 /// Regenerate, read aloud while it streams (as `send_message_read_aloud`).
@@ -509,15 +539,20 @@ async fn reply_read_aloud(
     on_audio: Channel<String>,
 ) -> Result<ReadAloudOutcome, DeskError> {
     use base64::Engine as _;
-    desk(device, token)?
-        .reply_read_aloud(
-            command,
-            voice.as_deref(),
-            "pcm",
-            |update| drop(on_event.send(update)),
-            |audio| drop(on_audio.send(base64::engine::general_purpose::STANDARD.encode(audio))),
-        )
-        .await
+    coalesced(on_event, async |updates| {
+        desk(device, token)?
+            .reply_read_aloud(
+                command,
+                voice.as_deref(),
+                "pcm",
+                |update| updates.push(update),
+                |audio| {
+                    drop(on_audio.send(base64::engine::general_purpose::STANDARD.encode(audio)))
+                },
+            )
+            .await
+    })
+    .await
 }
 
 /// A durable job: progress through `on_event`, the finished job (succeeded or failed) back.

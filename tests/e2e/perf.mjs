@@ -254,7 +254,9 @@ async function main() {
         .join(' ');
       performance.clearMarks();
       const { frameTimes: _frameTimes, ...summary } = stats;
-      return { ...summary, longTaskMarks: inside, startTimeline, trace: window.__deskTrace ?? null };
+      // How many delta messages the channel brought (the app joins those within a frame).
+      const deltaMessages = marks.filter((m) => m.name === 'desk:update:delta').length;
+      return { ...summary, longTaskMarks: inside, startTimeline, deltaMessages, trace: window.__deskTrace ?? null };
     });
     // Let the finished reply settle before anything else is measured.
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -273,7 +275,7 @@ async function main() {
   const streamMs = frames.ms;
   console.log(`long tasks while the reply streamed (at, ms, the UI's marks and animation frames inside at ms from the task's start):`);
   for (const [at, ms, names] of frames.longTaskMarks) console.log(`  ${at} ms, ${ms} ms: ${names || '(no mark)'}`);
-  console.log(`  (finished at ${streamMs} ms after the click)`);
+  console.log(`  (finished at ${streamMs} ms after the click; ${frames.deltaMessages} delta messages)`);
   console.log(`  its first 2.5 s (marks; frames more than 20 ms after the previous): ${frames.startTimeline}`);
   screenshot('perf-streamed');
   const tracedRun = await streamReply(true);
@@ -316,6 +318,7 @@ async function main() {
     frameGapsOver50ms: frames.over50,
     longestTaskMs: Math.round(frames.longestTask),
     tasksOver50ms: frames.tasksOver50,
+    deltaMessages: frames.deltaMessages,
     longTasks: frames.longTaskMarks,
     laterUntracedReplies: laterReplies,
     memoryMb: { beforeOpen: before.mb, afterOpen: opened.mb, afterStream: streamed.mb, processes: streamed.processes },

@@ -3,6 +3,7 @@
 
 pub mod assistants;
 pub mod backups;
+pub mod coalesce;
 mod config;
 mod conversations;
 mod desk;
@@ -55,6 +56,7 @@ pub use transcriptions::TranscriptionJob;
 pub use views::{BinaryData, ConnectionCheck, ModelView, ThinkingSupport};
 
 pub use backups::RestoreReport;
+pub use coalesce::DeltaCoalescer;
 pub use desk_store::BackupInfo;
 pub use desk_store::{
     Attachment, ChatParams, ConversationPatch, ConversationScope, SearchSource, ToolCall,
