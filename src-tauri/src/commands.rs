@@ -467,7 +467,6 @@ pub async fn send_message_read_aloud(
     on_event: Channel<StreamUpdate>,
     on_audio: Channel<String>,
 ) -> Result<ReadAloudOutcome, DeskError> {
-    use base64::Engine as _;
     coalesced(on_event, async |updates| {
         desk(&device, &token)?
             .send_message_read_aloud(
@@ -475,13 +474,17 @@ pub async fn send_message_read_aloud(
                 voice.as_deref(),
                 "pcm",
                 |update| updates.push(update),
-                |audio| {
-                    drop(on_audio.send(base64::engine::general_purpose::STANDARD.encode(audio)))
-                },
+                audio_sink(on_audio),
             )
             .await
     })
     .await
+}
+
+/// Read-aloud audio for the page: each piece of PCM as base64 (a channel carries JSON).
+fn audio_sink(on_audio: Channel<String>) -> impl FnMut(&[u8]) + Send {
+    use base64::Engine as _;
+    move |audio| drop(on_audio.send(base64::engine::general_purpose::STANDARD.encode(audio)))
 }
 
 /// Regenerate, read aloud while it streams (as `send_message_read_aloud`).
@@ -538,7 +541,6 @@ async fn reply_read_aloud(
     on_event: Channel<StreamUpdate>,
     on_audio: Channel<String>,
 ) -> Result<ReadAloudOutcome, DeskError> {
-    use base64::Engine as _;
     coalesced(on_event, async |updates| {
         desk(device, token)?
             .reply_read_aloud(
@@ -546,9 +548,7 @@ async fn reply_read_aloud(
                 voice.as_deref(),
                 "pcm",
                 |update| updates.push(update),
-                |audio| {
-                    drop(on_audio.send(base64::engine::general_purpose::STANDARD.encode(audio)))
-                },
+                audio_sink(on_audio),
             )
             .await
     })

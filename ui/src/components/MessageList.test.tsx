@@ -257,6 +257,11 @@ describe('the message list', () => {
       expect(heldFrom()).toBe(0);
       act(() => scroller().scrollTo({ top: 0 }));
       await waitFor(() => expect(shownIds()).toContain('m0'));
+
+      // Back at the end, only the newest rows are held again, the end still in view.
+      act(() => scroller().scrollTo({ top: scroller().scrollHeight }));
+      await waitFor(() => expect(heldFrom()).toBe(N - HELD_ROWS));
+      await waitFor(() => expect(shownIds()).toContain(`m${N - 1}`));
     });
 
     it('drops its oldest rows as replies come while the reader stays at the end', async () => {

@@ -173,8 +173,17 @@ function MessageListImpl({ messages, tree, liveMessageId, retry, requestIds, thi
   if (virtualizerStarted !== 0) record('message list: virtualiser', performance.now() - virtualizerStarted);
   const atEnd = count === 0 || virtualizer.isAtEnd(FOLLOW_THRESHOLD_PX);
 
-  const takeOlderRows = () => {
-    if (heldStart === 0 || (scroller.current?.scrollTop ?? Infinity) > LOAD_OLDER_WITHIN_PX) return;
+  const onScroll = () => {
+    const element = scroller.current;
+    if (!element) return;
+    // Back at the end, the list lets go of the older rows it took in (the reader cannot see the
+    // top from here), so the next reply's start is as cheap as the first one's. (Read from the
+    // element: React's handler runs before the virtualiser has seen this scroll.)
+    if (olderFrom !== null && element.scrollHeight - element.scrollTop - element.clientHeight <= FOLLOW_THRESHOLD_PX) {
+      setOlderFrom(null);
+      return;
+    }
+    if (heldStart === 0 || element.scrollTop > LOAD_OLDER_WITHIN_PX) return;
     setOlderFrom(Math.max(0, heldStart - OLDER_ROWS_STEP));
   };
 
@@ -185,7 +194,7 @@ function MessageListImpl({ messages, tree, liveMessageId, retry, requestIds, thi
         ref={scroller}
         data-testid="message-scroller"
         data-held-from={heldStart}
-        onScroll={takeOlderRows}
+        onScroll={onScroll}
       >
         <div
           className="message-list"
