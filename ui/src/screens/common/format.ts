@@ -1,9 +1,13 @@
-// Numbers, money, sizes and dates in the interface language.
+// Numbers, money, sizes and dates in the interface language (formatters kept per locale and
+// options: format/formatters.ts).
+import { dateTimeFormat, numberFormat } from '../../format/formatters';
+
+export { formatCount } from '../../format/money';
 
 export function formatCny(value: number, locale: string): string {
   // Single calls cost fractions of a fen; two decimals would show most of them as ¥0.00.
   const digits = value !== 0 && Math.abs(value) < 1 ? 4 : 2;
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     style: 'currency',
     currency: 'CNY',
     minimumFractionDigits: 2,
@@ -11,13 +15,9 @@ export function formatCny(value: number, locale: string): string {
   }).format(value);
 }
 
-export function formatCount(value: number, locale: string): string {
-  return new Intl.NumberFormat(locale).format(value);
-}
-
 /** 12 345 678 → "12.3M" (en) / "1234.6万" (zh): axis labels and summary tiles. */
 export function formatCompact(value: number, locale: string): string {
-  return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(value);
+  return numberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(value);
 }
 
 export function formatBytes(bytes: number, locale: string): string {
@@ -28,7 +28,7 @@ export function formatBytes(bytes: number, locale: string): string {
     value /= 1024;
     unit++;
   }
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     style: 'unit',
     unit: units[unit],
     unitDisplay: 'short',
@@ -37,9 +37,9 @@ export function formatBytes(bytes: number, locale: string): string {
 }
 
 export function formatDateTime(ms: number, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  return dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
 
 export function formatDate(ms: number, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(ms);
+  return dateTimeFormat(locale, { dateStyle: 'medium' }).format(ms);
 }
