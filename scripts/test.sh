@@ -32,7 +32,7 @@ step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnin
 # The app's own tests (src-tauri/tests) make this build the real app binary, with the UI embedded
 # (custom-protocol); the end-to-end journeys below drive that very binary. Building it separately
 # would resolve features differently from this test build and recompile much of the tree.
-step "rust tests" cargo test --workspace --locked --features bailian-desk-app/custom-protocol
+step "rust tests" xvfb-run -a cargo test --workspace --locked --features bailian-desk-app/custom-protocol
 step "official SDKs vs the emulator" bash tests/fidelity/run.sh
 step "end-to-end (real app, Xvfb)" xvfb-run -a -s "-screen 0 1280x800x24" node tests/e2e/app.e2e.mjs
 # Measurements, not assertions: a 10,000-message thread opened and streamed into in the real app

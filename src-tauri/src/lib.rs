@@ -2,6 +2,7 @@
 //! every behaviour lives in `desk-core`, so the CLI and this app cannot drift apart.
 
 mod commands;
+pub mod memory_poll;
 pub mod rendering;
 
 use desk_core::{DeskConfig, Device};
@@ -20,6 +21,7 @@ pub fn run() {
         tracing::warn!(code = error.code.as_str(), %error, "logging to stderr only");
     }
     rendering::log_choice();
+    memory_poll::install();
     let device = match config.and_then(Device::open) {
         Ok(device) => device,
         Err(error) => refuse_to_start(&error),

@@ -235,7 +235,8 @@ async function main() {
           ...stats.frameTimes.filter((time) => within(time, at, ms)).map((time) => [time, 'frame']),
         ].sort((a, b) => a[0] - b[0]);
         const names = moments.map(([time, name]) => `${name}@${Math.round(time - stats.t0 - at)}`);
-        return [at, ms, names.slice(0, 30).join(' ')];
+        // The task's start in epoch ms, to line up with an OS profiler's samples (perf, Sysprof).
+        return [at, ms, names.slice(0, 30).join(' '), Math.round(performance.timeOrigin + stats.t0 + at)];
       });
       // The reply's start, where the long tasks have been: every mark, and frames further apart than 20 ms.
       const startMarks = marks
@@ -274,14 +275,14 @@ async function main() {
   }
   const streamMs = frames.ms;
   console.log(`long tasks while the reply streamed (at, ms, the UI's marks and animation frames inside at ms from the task's start):`);
-  for (const [at, ms, names] of frames.longTaskMarks) console.log(`  ${at} ms, ${ms} ms: ${names || '(no mark)'}`);
+  for (const [at, ms, names, epochMs] of frames.longTaskMarks) console.log(`  ${at} ms, ${ms} ms (epoch ${epochMs}): ${names || '(no mark)'}`);
   console.log(`  (finished at ${streamMs} ms after the click; ${frames.deltaMessages} delta messages)`);
   console.log(`  its first 2.5 s (marks; frames more than 20 ms after the previous): ${frames.startTimeline}`);
   screenshot('perf-streamed');
   const tracedRun = await streamReply(true);
   console.log(`streaming trace (second reply) ${JSON.stringify(roundTrace(tracedRun.trace))}`);
   console.log(`long tasks while the traced reply streamed (at, ms, the UI's marks and animation frames inside):`);
-  for (const [at, ms, names] of tracedRun.longTaskMarks) console.log(`  ${at} ms, ${ms} ms: ${names || '(no mark)'}`);
+  for (const [at, ms, names, epochMs] of tracedRun.longTaskMarks) console.log(`  ${at} ms, ${ms} ms (epoch ${epochMs}): ${names || '(no mark)'}`);
   console.log(`  (finished at ${tracedRun.ms} ms)`);
   await app.close();
 
