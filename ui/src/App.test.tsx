@@ -2,6 +2,8 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { Channel } from '@tauri-apps/api/core';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import * as React from 'react';
+import { startTransition } from 'react';
 import { I18nextProvider } from 'react-i18next';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -22,6 +24,12 @@ import {
 import { App } from './App';
 import i18n from './i18n';
 import { aConversation, aMessage, aModel, stubListLayout } from './testing/fixtures';
+
+// Counted, not changed: what a stream shows is rendered as a transition (useChatSession).
+vi.mock('react', async (importOriginal) => {
+  const react = await importOriginal<typeof React>();
+  return { ...react, startTransition: vi.fn(react.startTransition) };
+});
 
 const demoStatus: AppStatus = {
   mode: 'demo',
@@ -268,6 +276,7 @@ describe('App with a backend', () => {
     renderApp();
     await screen.findByTestId('demo-banner');
 
+    const transitionsBefore = vi.mocked(startTransition).mock.calls.length;
     typeAndSend('Hi there');
     await screen.findByTestId('stop-button');
     expect(sent).toEqual([{ conversationId: null, prompt: 'Hi there', model: 'qwen-plus' }]);
@@ -287,6 +296,9 @@ describe('App with a backend', () => {
     expect(rows()[1].dataset.status).toBe('complete');
     expect(screen.getByTestId('reply-announcement').textContent).toBe('The reply is complete.');
     expect(screen.getByText('2 in · 3 out · 5 tokens · ¥0.00040')).toBeTruthy();
+    // The start (rows and the stream's state), the text, the end and the composer's return were
+    // each rendered as a transition, so none of them is one long task in a 10,000-message thread.
+    expect(vi.mocked(startTransition).mock.calls.length - transitionsBefore).toBeGreaterThanOrEqual(5);
 
     const item = await screen.findByTestId('conversation-item');
     expect(item.dataset.conversationId).toBe('c1');

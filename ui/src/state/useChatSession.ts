@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import {
   continueReply as continueReplyCommand,
   deleteMessage as deleteMessageCommand,
@@ -202,9 +202,16 @@ export function useChatSession(options: {
       let announceFinished: () => void = () => undefined;
       const finished = new Promise<void>((resolve) => (announceFinished = resolve));
 
+      // What the stream shows is rendered as a transition: React renders it in slices of a few
+      // milliseconds and yields to the page between them, so a reply's start (new rows, the
+      // reducer adding them to a 10,000-message tree) and its first Markdown are not one long
+      // task, and typing or a click on Stop (urgent updates) is handled first. Every streamed
+      // update is a transition, so they stay in order and render together.
+      const showStreamed = (action: ChatAction) => startTransition(() => dispatch(action));
+
       const batcher = createFrameBatcher(({ content, reasoning }) => {
         if (inFlight.assistantMessageId)
-          dispatch({
+          showStreamed({
             type: 'streamed',
             viewKey,
             messageId: inFlight.assistantMessageId,
@@ -218,7 +225,7 @@ export function useChatSession(options: {
         inFlight.conversationId = conversationId;
         inFlight.assistantMessageId = assistantMessageId;
         if (viewKeyRef.current === viewKey) openIdRef.current = conversationId;
-        setActiveStream(snapshot(inFlight));
+        startTransition(() => setActiveStream(snapshot(inFlight)));
         announceStart('started');
         if (inFlight.stopRequested) requestStop(assistantMessageId);
       };
@@ -228,7 +235,7 @@ export function useChatSession(options: {
         const messageId = inFlight.assistantMessageId;
         switch (update.type) {
           case 'started':
-            dispatch({
+            showStreamed({
               type: 'started',
               viewKey,
               conversationId: update.conversationId,
@@ -239,7 +246,7 @@ export function useChatSession(options: {
             begin(update.conversationId, update.assistantMessage.id);
             return;
           case 'resumed':
-            dispatch({ type: 'resumed', viewKey, assistantMessage: update.assistantMessage });
+            showStreamed({ type: 'resumed', viewKey, assistantMessage: update.assistantMessage });
             begin(update.conversationId, update.assistantMessage.id);
             return;
           case 'delta':
@@ -250,16 +257,16 @@ export function useChatSession(options: {
             return;
           case 'searchSources':
             batcher.flush();
-            if (messageId) dispatch({ type: 'searchSources', viewKey, messageId, sources: update.sources });
+            if (messageId) showStreamed({ type: 'searchSources', viewKey, messageId, sources: update.sources });
             return;
           case 'toolCalls':
             batcher.flush();
-            if (messageId) dispatch({ type: 'toolCalls', viewKey, messageId, calls: update.calls });
+            if (messageId) showStreamed({ type: 'toolCalls', viewKey, messageId, calls: update.calls });
             return;
           case 'retrying':
             batcher.flush();
             if (messageId)
-              dispatch({
+              showStreamed({
                 type: 'retrying',
                 viewKey,
                 messageId,
@@ -272,7 +279,7 @@ export function useChatSession(options: {
             batcher.flush();
             finishedSeen = true;
             if (messageId) {
-              dispatch({
+              showStreamed({
                 type: 'finished',
                 viewKey,
                 messageId,
@@ -284,7 +291,7 @@ export function useChatSession(options: {
                 at: Date.now(),
               });
               if (update.error?.requestId)
-                dispatch({ type: 'requestIdNoted', viewKey, messageId, requestId: update.error.requestId });
+                showStreamed({ type: 'requestIdNoted', viewKey, messageId, requestId: update.error.requestId });
             }
             announceFinished();
             return;
@@ -312,7 +319,7 @@ export function useChatSession(options: {
           if (!finishedSeen) {
             const status: MessageStatus =
               outcome?.status ?? (failure?.code === 'cancelled' ? 'partial' : 'failed');
-            dispatch({
+            showStreamed({
               type: 'finished',
               viewKey,
               messageId,
@@ -325,12 +332,13 @@ export function useChatSession(options: {
             });
           }
           if (failure?.requestId)
-            dispatch({ type: 'requestIdNoted', viewKey, messageId, requestId: failure.requestId });
+            showStreamed({ type: 'requestIdNoted', viewKey, messageId, requestId: failure.requestId });
         }
         if (outcome?.budget) setBudgetNotice(outcome.budget);
 
         inFlightRef.current = null;
-        setActiveStream(null);
+        // With the rows' last update, so the composer and the reply never disagree.
+        startTransition(() => setActiveStream(null));
         onReplySettled();
         // The view was reopened mid-reply and so ignored its deltas: show what was stored.
         const streamConversation = inFlight.conversationId;
