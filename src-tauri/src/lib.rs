@@ -21,11 +21,11 @@ pub fn run() {
         tracing::warn!(code = error.code.as_str(), %error, "logging to stderr only");
     }
     rendering::log_choice();
-    memory_poll::install();
     let device = match config.and_then(Device::open) {
         Ok(device) => device,
         Err(error) => refuse_to_start(&error),
     };
+    memory_poll::install();
     // Open the first-use profile now, so a damaged database is found at start. The app still
     // opens: its first screen offers the latest backup instead of an empty history.
     if let Err(error) = device.unprotected_desk() {

@@ -16,21 +16,19 @@
 use std::time::Duration;
 
 /// Every five minutes instead of every 30 s: a streaming reply (10–30 s) now meets the
-/// measurement about one time in 15 instead of one in two, and a web process that outgrows its
+/// measurement about one time in 20 instead of one in two, and a web process that outgrows its
 /// limit is still noticed within minutes.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(300);
 
 #[cfg(target_os = "linux")]
 mod webkitgtk {
-    use std::ffi::{CStr, c_uint};
+    use std::ffi::c_uint;
     use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-    use std::sync::{Once, OnceLock};
+    use std::sync::{Mutex, OnceLock};
     use std::time::Duration;
 
     use webkit2gtk::ffi as webkit_ffi;
     use webkit2gtk::glib::{ffi::GType, gobject_ffi, prelude::StaticType, translate::IntoGlib};
-
-    const SETTINGS_PROPERTY: &[u8] = b"memory-pressure-settings";
 
     type Constructor = unsafe extern "C" fn(
         GType,
@@ -38,8 +36,12 @@ mod webkitgtk {
         *mut gobject_ffi::GObjectConstructParam,
     ) -> *mut gobject_ffi::GObject;
 
-    static INSTALL: Once = Once::new();
+    /// What the first install found, so a second one reports the same without touching the class.
+    static INSTALLED: Mutex<Option<Result<(), &'static str>>> = Mutex::new(None);
     static WEBKIT_CONSTRUCTOR: OnceLock<Constructor> = OnceLock::new();
+    /// The class's `memory-pressure-settings` property, compared by address in the constructor.
+    static SETTINGS_PROPERTY: AtomicPtr<gobject_ffi::GParamSpec> =
+        AtomicPtr::new(std::ptr::null_mut());
     /// Lives as long as the process: every context made without settings copies it.
     static SETTINGS: AtomicPtr<webkit_ffi::WebKitMemoryPressureSettings> =
         AtomicPtr::new(std::ptr::null_mut());
@@ -53,16 +55,15 @@ mod webkitgtk {
         params: *mut gobject_ffi::GObjectConstructParam,
     ) -> *mut gobject_ffi::GObject {
         let settings = SETTINGS.load(Ordering::Acquire);
-        if !params.is_null() && !settings.is_null() {
+        let property = SETTINGS_PROPERTY.load(Ordering::Acquire);
+        if !params.is_null() && !settings.is_null() && !property.is_null() {
             // SAFETY: GObject hands `n_params` initialised entries, each with a valid pspec and value.
             let params = unsafe { std::slice::from_raw_parts_mut(params, n_params as usize) };
-            for param in params {
-                // SAFETY: as above; the pspec's name is a NUL-terminated static string.
+            for param in params.iter_mut().filter(|param| param.pspec == property) {
+                // SAFETY: the value holds this property's boxed type (checked at install);
+                // setting it copies `settings`, and GObject frees the copy after construction.
                 unsafe {
-                    let name = CStr::from_ptr((*param.pspec).name);
-                    if name.to_bytes() == SETTINGS_PROPERTY
-                        && gobject_ffi::g_value_get_boxed(param.value).is_null()
-                    {
+                    if gobject_ffi::g_value_get_boxed(param.value).is_null() {
                         gobject_ffi::g_value_set_boxed(param.value, settings.cast());
                         CONTEXTS_GIVEN_SETTINGS.fetch_add(1, Ordering::Relaxed);
                     }
@@ -76,63 +77,100 @@ mod webkitgtk {
         }
     }
 
-    pub fn install(poll_interval: Duration) {
-        INSTALL.call_once(|| {
-            // SAFETY: plain WebKitGTK and GObject calls on the main thread before any web
-            // context exists. The class reference is kept for the process's life, so the
-            // class (and the constructor written into it) is never finalised.
+    /// Wraps the class's constructor, once; says why not when WebKit's class is not as expected.
+    pub fn install(poll_interval: Duration) -> Result<(), &'static str> {
+        let mut installed = INSTALLED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *installed.get_or_insert_with(|| {
+            // SAFETY: WebKitGTK and GObject calls on the app's main thread before any web context
+            // exists. The class reference is kept for the process's life, so the class (and the
+            // constructor written into it) is never finalised.
             unsafe {
+                let class = gobject_ffi::g_type_class_ref(
+                    webkit2gtk::WebContext::static_type().into_glib(),
+                )
+                .cast::<gobject_ffi::GObjectClass>();
+                let property = gobject_ffi::g_object_class_find_property(
+                    class,
+                    c"memory-pressure-settings".as_ptr(),
+                );
+                if property.is_null()
+                    || (*property).value_type
+                        != webkit_ffi::webkit_memory_pressure_settings_get_type()
+                {
+                    return Err("WebKitWebContext has no memory-pressure-settings property");
+                }
+                let Some(constructor) = (*class).constructor else {
+                    return Err("WebKitWebContext has no constructor to wrap");
+                };
                 let settings = webkit_ffi::webkit_memory_pressure_settings_new();
                 webkit_ffi::webkit_memory_pressure_settings_set_poll_interval(
                     settings,
                     poll_interval.as_secs_f64(),
                 );
                 SETTINGS.store(settings, Ordering::Release);
-                let class = gobject_ffi::g_type_class_ref(
-                    webkit2gtk::WebContext::static_type().into_glib(),
-                )
-                .cast::<gobject_ffi::GObjectClass>();
-                if let Some(constructor) = (*class).constructor {
-                    let _ = WEBKIT_CONSTRUCTOR.set(constructor);
-                    (*class).constructor = Some(construct_with_poll_interval);
-                }
+                SETTINGS_PROPERTY.store(property, Ordering::Release);
+                let _ = WEBKIT_CONSTRUCTOR.set(constructor);
+                (*class).constructor = Some(construct_with_poll_interval);
+                Ok(())
             }
-        });
+        })
     }
 
     pub fn contexts_given_settings() -> usize {
         CONTEXTS_GIVEN_SETTINGS.load(Ordering::Relaxed)
     }
-}
 
-/// Call once before the first window opens (the web context is made with it).
-pub fn install() {
-    #[cfg(target_os = "linux")]
-    {
-        webkitgtk::install(POLL_INTERVAL);
-        tracing::info!(
-            seconds = POLL_INTERVAL.as_secs(),
-            "WebKit's web process will measure its memory at this interval"
-        );
+    /// The interval the settings given to contexts hold, in seconds (None before install).
+    pub fn poll_interval_given() -> Option<f64> {
+        let settings = SETTINGS.load(Ordering::Acquire);
+        // SAFETY: `settings` is the leaked, never-freed object made at install.
+        (!settings.is_null()).then(|| unsafe {
+            webkit_ffi::webkit_memory_pressure_settings_get_poll_interval(settings)
+        })
     }
 }
 
-/// How many web contexts were made with these settings (for the log and the tests).
+/// Call once, on the thread that runs the app (GTK's main thread), before the first window opens
+/// (its web context is made with the settings). It initialises WebKit's classes.
+pub fn install() {
+    #[cfg(target_os = "linux")]
+    match webkitgtk::install(POLL_INTERVAL) {
+        Ok(()) => tracing::info!(
+            seconds = POLL_INTERVAL.as_secs(),
+            "WebKit's web process will measure its memory at this interval"
+        ),
+        Err(why) => tracing::warn!(
+            why,
+            "WebKit's web process keeps its own memory-poll interval"
+        ),
+    }
+}
+
+/// How many web contexts were made with these settings (the tests).
 #[cfg(target_os = "linux")]
 pub fn contexts_given_settings() -> usize {
     webkitgtk::contexts_given_settings()
+}
+
+/// The interval the settings given to web contexts hold, in seconds (the tests).
+#[cfg(target_os = "linux")]
+pub fn poll_interval_given() -> Option<f64> {
+    webkitgtk::poll_interval_given()
 }
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use webkit2gtk::{MemoryPressureSettings, WebContext};
 
-    use super::{contexts_given_settings, install};
+    use super::{POLL_INTERVAL, contexts_given_settings, install, poll_interval_given};
 
     #[test]
     fn a_context_made_without_settings_gets_the_poll_interval_and_one_given_settings_keeps_them() {
         gtk::init().expect("GTK needs a display: run the tests under xvfb-run");
         install();
+        assert_eq!(poll_interval_given(), Some(POLL_INTERVAL.as_secs_f64()));
         let before = contexts_given_settings();
         let _plain = WebContext::builder().build();
         assert_eq!(contexts_given_settings(), before + 1);

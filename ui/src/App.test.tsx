@@ -2,8 +2,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { Channel } from '@tauri-apps/api/core';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
-import * as React from 'react';
-import { startTransition } from 'react';
+import type * as React from 'react';
 import { I18nextProvider } from 'react-i18next';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -25,10 +24,34 @@ import { App } from './App';
 import i18n from './i18n';
 import { aConversation, aMessage, aModel, stubListLayout } from './testing/fixtures';
 
-// Counted, not changed: what a stream shows is rendered as a transition (useChatSession).
+// Watched, not changed: which reducer actions are dispatched inside a transition (what a stream
+// shows is rendered as one: useChatSession).
+const dispatched = vi.hoisted(() => ({ inTransition: false, actions: [] as [type: string, inTransition: boolean][] }));
 vi.mock('react', async (importOriginal) => {
   const react = await importOriginal<typeof React>();
-  return { ...react, startTransition: vi.fn(react.startTransition) };
+  const recorders = new WeakMap<object, (action: unknown) => void>();
+  const useReducer = (...args: unknown[]) => {
+    const [state, dispatch] = (react.useReducer as (...a: unknown[]) => [unknown, (action: unknown) => void])(...args);
+    let recorder = recorders.get(dispatch);
+    if (!recorder) {
+      recorder = (action) => {
+        dispatched.actions.push([(action as { type: string }).type, dispatched.inTransition]);
+        dispatch(action);
+      };
+      recorders.set(dispatch, recorder);
+    }
+    return [state, recorder];
+  };
+  const startTransition = (callback: () => void) =>
+    react.startTransition(() => {
+      dispatched.inTransition = true;
+      try {
+        callback();
+      } finally {
+        dispatched.inTransition = false;
+      }
+    });
+  return { ...react, useReducer, startTransition };
 });
 
 const demoStatus: AppStatus = {
@@ -276,7 +299,7 @@ describe('App with a backend', () => {
     renderApp();
     await screen.findByTestId('demo-banner');
 
-    const transitionsBefore = vi.mocked(startTransition).mock.calls.length;
+    dispatched.actions = [];
     typeAndSend('Hi there');
     await screen.findByTestId('stop-button');
     expect(sent).toEqual([{ conversationId: null, prompt: 'Hi there', model: 'qwen-plus' }]);
@@ -296,9 +319,12 @@ describe('App with a backend', () => {
     expect(rows()[1].dataset.status).toBe('complete');
     expect(screen.getByTestId('reply-announcement').textContent).toBe('The reply is complete.');
     expect(screen.getByText('2 in · 3 out · 5 tokens · ¥0.00040')).toBeTruthy();
-    // The start (rows and the stream's state), the text, the end and the composer's return were
-    // each rendered as a transition, so none of them is one long task in a 10,000-message thread.
-    expect(vi.mocked(startTransition).mock.calls.length - transitionsBefore).toBeGreaterThanOrEqual(5);
+    // The start, the text, the end and the composer's return were dispatched as transitions (so
+    // none of them is one long task in a 10,000-message thread), and nothing else of the stream.
+    const streamActions = ['started', 'streamed', 'finished', 'streamSettled'];
+    const ofStream = dispatched.actions.filter(([type]) => streamActions.includes(type));
+    expect(new Set(ofStream.map(([type]) => type))).toEqual(new Set(streamActions));
+    expect(ofStream.filter(([, inTransition]) => !inTransition)).toEqual([]);
 
     const item = await screen.findByTestId('conversation-item');
     expect(item.dataset.conversationId).toBe('c1');

@@ -108,7 +108,12 @@ export type ChatAction =
   | Viewed<{ type: 'branchStepped'; messageId: string; step: number }>
   | Viewed<{ type: 'messageRemoved'; messageId: string }>
   | Viewed<{ type: 'focusRequested'; messageId: string }>
-  | { type: 'conversationChanged'; conversation: ConversationSummary };
+  | { type: 'conversationChanged'; conversation: ConversationSummary }
+  /** Changes nothing: dispatched in the transition that hands the composer back at a stream's
+   * end, it ties that transition to the stream's pending ones (React renders transitions that
+   * update the same reducer together), so the reply's last update and the composer's return
+   * commit in one render. */
+  | { type: 'streamSettled' };
 
 const emptyTree = buildTree([]);
 
@@ -358,6 +363,9 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
     case 'conversationChanged':
       if (action.conversation.id !== state.conversationId) return state;
       return { ...state, conversation: action.conversation };
+
+    case 'streamSettled':
+      return state;
   }
 }
 

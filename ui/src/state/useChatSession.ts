@@ -202,11 +202,11 @@ export function useChatSession(options: {
       let announceFinished: () => void = () => undefined;
       const finished = new Promise<void>((resolve) => (announceFinished = resolve));
 
-      // What the stream shows is rendered as a transition: React renders it in slices of a few
-      // milliseconds and yields to the page between them, so a reply's start (new rows, the
-      // reducer adding them to a 10,000-message tree) and its first Markdown are not one long
-      // task, and typing or a click on Stop (urgent updates) is handled first. Every streamed
-      // update is a transition, so they stay in order and render together.
+      // What the stream shows is rendered as a transition: React yields to the page between
+      // components (every ~5 ms), so a reply's start (new rows, the reducer adding them to a
+      // 10,000-message tree, the commit) and its first Markdown are not one long task, and typing
+      // or a click on Stop (urgent updates) is handled first. Transitions that update this one
+      // reducer are rendered together, in the order they were dispatched.
       const showStreamed = (action: ChatAction) => startTransition(() => dispatch(action));
 
       const batcher = createFrameBatcher(({ content, reasoning }) => {
@@ -337,8 +337,12 @@ export function useChatSession(options: {
         if (outcome?.budget) setBudgetNotice(outcome.budget);
 
         inFlightRef.current = null;
-        // With the rows' last update, so the composer and the reply never disagree.
-        startTransition(() => setActiveStream(null));
+        // In one render with the reply's last update (see `streamSettled`): the composer never
+        // offers Send beside a reply still shown streaming, nor Stop beside a finished one.
+        startTransition(() => {
+          dispatch({ type: 'streamSettled' });
+          setActiveStream(null);
+        });
         onReplySettled();
         // The view was reopened mid-reply and so ignored its deltas: show what was stored.
         const streamConversation = inFlight.conversationId;
