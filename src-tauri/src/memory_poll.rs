@@ -1,6 +1,6 @@
 //! How often WebKit's web process measures its own memory on Linux. WebKitGTK does it on the
 //! page's main thread, every 30 s by default, by reading and parsing `/proc/self/smaps`: sampled
-//! with `perf` in the release app holding a 10,000-message thread, each reading took 40–52 ms
+//! with `perf` in the release app holding a 10,000-message thread, each reading took 39–52 ms
 //! (about 30 ms of it the kernel walking the process's page tables, so it grows with memory),
 //! and it was the task over 50 ms that a streaming reply still met in a third to a half of the
 //! replies (docs/PERFORMANCE.md, "Session 11"). The measurement only acts once the web process

@@ -111,8 +111,8 @@ export type ChatAction =
   | { type: 'conversationChanged'; conversation: ConversationSummary }
   /** Changes nothing: dispatched in the transition that hands the composer back at a stream's
    * end, it ties that transition to the stream's pending ones (React renders transitions that
-   * update the same reducer together), so the reply's last update and the composer's return
-   * commit in one render. */
+   * update the same reducer together), so the reply's last update, if not yet drawn, and the
+   * composer's return commit in one render. */
   | { type: 'streamSettled' };
 
 const emptyTree = buildTree([]);

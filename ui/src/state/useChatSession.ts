@@ -337,8 +337,10 @@ export function useChatSession(options: {
         if (outcome?.budget) setBudgetNotice(outcome.budget);
 
         inFlightRef.current = null;
-        // In one render with the reply's last update (see `streamSettled`): the composer never
-        // offers Send beside a reply still shown streaming, nor Stop beside a finished one.
+        // In one render with the reply's last update when that is still pending (see
+        // `streamSettled`), so the composer does not come back beside a reply still shown
+        // streaming. A `finished` already drawn (it arrives apart from the command's result) may
+        // still show a frame before the composer returns.
         startTransition(() => {
           dispatch({ type: 'streamSettled' });
           setActiveStream(null);
