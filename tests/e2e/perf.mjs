@@ -53,6 +53,12 @@ function memoryMb() {
   return { mb: Math.round(kb / 1024), processes: seen.length };
 }
 
+/** Each long task: when (ms after the recorder started, and in epoch ms for an OS profiler), how
+ * long, and the UI's marks and frames inside it. */
+function logLongTasks(tasks) {
+  for (const [at, ms, names, epochMs] of tasks) console.log(`  ${at} ms, ${ms} ms (epoch ${epochMs}): ${names || '(no mark)'}`);
+}
+
 /** The UI's trace (label → count, total, max, over16) with whole milliseconds. */
 function roundTrace(trace) {
   return Object.fromEntries(
@@ -275,14 +281,14 @@ async function main() {
   }
   const streamMs = frames.ms;
   console.log(`long tasks while the reply streamed (at, ms, the UI's marks and animation frames inside at ms from the task's start):`);
-  for (const [at, ms, names, epochMs] of frames.longTaskMarks) console.log(`  ${at} ms, ${ms} ms (epoch ${epochMs}): ${names || '(no mark)'}`);
+  logLongTasks(frames.longTaskMarks);
   console.log(`  (finished at ${streamMs} ms after the click; ${frames.deltaMessages} delta messages)`);
   console.log(`  its first 2.5 s (marks; frames more than 20 ms after the previous): ${frames.startTimeline}`);
   screenshot('perf-streamed');
   const tracedRun = await streamReply(true);
   console.log(`streaming trace (second reply) ${JSON.stringify(roundTrace(tracedRun.trace))}`);
   console.log(`long tasks while the traced reply streamed (at, ms, the UI's marks and animation frames inside):`);
-  for (const [at, ms, names, epochMs] of tracedRun.longTaskMarks) console.log(`  ${at} ms, ${ms} ms (epoch ${epochMs}): ${names || '(no mark)'}`);
+  logLongTasks(tracedRun.longTaskMarks);
   console.log(`  (finished at ${tracedRun.ms} ms)`);
   await app.close();
 
