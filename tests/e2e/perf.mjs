@@ -11,7 +11,9 @@
 //     these also include the compositor's software painting, which runs off the main thread),
 //   - the resident memory of the app and its WebKit processes, after opening and after streaming.
 // The reply is streamed twice: untraced (the numbers above) and traced (the UI's own timings,
-// which force a layout per list commit to time it, so that reply's numbers are a little worse).
+// which force a layout per list commit to time it, so that reply's numbers are a little worse);
+// then once more while the page types into the composer (keystroke latency, and how long the
+// list went without showing the reply: the stream renders as a transition that keys interrupt).
 // It asserts nothing about the numbers (they are measurements, not tests); it fails only when the
 // app cannot do the journey. Results: artifacts/e2e/perf.json and docs/PERFORMANCE.md.
 //
@@ -35,6 +37,34 @@ import {
 
 const MESSAGES = Number(process.env.PERF_MESSAGES ?? 10_000);
 const LONG_REPLY_LINES = Number(process.env.PERF_REPLY_LINES ?? 400);
+
+// Faster than anyone types (auto-repeat is ~30 ms): keystrokes are urgent updates that
+// interrupt the streamed reply's transition renders, so this is where they could starve it.
+const TYPING_INTERVAL_MS = Number(process.env.PERF_TYPING_INTERVAL_MS ?? 50);
+
+/** Types into the composer from inside the page, one character per TYPING_INTERVAL_MS, until the
+ * reply's recorder stops; each keystroke's latency is from when it was due to the next frame. */
+async function startTyping(browser) {
+  await browser.execute((interval) => {
+    const input = document.querySelector('[data-testid="composer-input"]');
+    // The native setter, then an input event: what the browser does for a typed character, so
+    // React's onChange runs as it would for a person.
+    const setValue = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set;
+    const typed = { latencies: [], running: true };
+    window.__perfTyping = typed;
+    let due = performance.now() + interval;
+    const key = () => {
+      if (!typed.running) return;
+      const wasDue = due;
+      setValue.call(input, `${input.value}${'abcdefghij '[typed.latencies.length % 11]}`);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      requestAnimationFrame(() => typed.latencies.push(performance.now() - wasDue));
+      due = wasDue + interval;
+      setTimeout(key, Math.max(0, due - performance.now()));
+    };
+    setTimeout(key, interval);
+  }, TYPING_INTERVAL_MS);
+}
 
 /** Resident memory of the app and of the WebKit processes (ours are the only ones under Xvfb). */
 function memoryMb() {
@@ -190,7 +220,7 @@ async function main() {
   // cost of its own: so the first reply is measured untraced (the numbers a person gets), and a
   // second one, the same, traced (where the time goes).
   const lastLine = `Line ${LONG_REPLY_LINES} of a long emulated answer`;
-  const streamReply = async (withTrace) => {
+  const streamReply = async (withTrace, typing = false) => {
     await browser.execute((on) => {
       if (on) window.__deskTrace = {};
       else delete window.__deskTrace;
@@ -207,6 +237,7 @@ async function main() {
     await input.setValue(`/long ${LONG_REPLY_LINES}`);
     const started = Date.now();
     await (await browser.$('[data-testid="send-button"]')).click();
+    if (typing) await startTyping(browser);
     await waitFor(
       'the long reply to complete',
       () =>
@@ -263,7 +294,36 @@ async function main() {
       const { frameTimes: _frameTimes, ...summary } = stats;
       // How many delta messages the channel brought (the app joins those within a frame).
       const deltaMessages = marks.filter((m) => m.name === 'desk:update:delta').length;
-      return { ...summary, longTaskMarks: inside, startTimeline, deltaMessages, trace: window.__deskTrace ?? null };
+      // How often the list showed the reply once text came, and its longest wait: urgent updates
+      // (keystrokes) interrupt the stream's transition renders, so typing could starve them.
+      const firstDelta = marks.find((m) => m.name === 'desk:update:delta')?.startTime ?? Infinity;
+      const listCommits = marks
+        .filter((m) => m.name === 'desk:list-committed' && m.startTime >= firstDelta)
+        .map((m) => m.startTime);
+      let longestCommitGap = 0;
+      for (let i = 1; i < listCommits.length; i++) longestCommitGap = Math.max(longestCommitGap, listCommits[i] - listCommits[i - 1]);
+      const typed = window.__perfTyping ?? null;
+      if (typed) {
+        typed.running = false;
+        delete window.__perfTyping;
+      }
+      return {
+        ...summary,
+        longTaskMarks: inside,
+        startTimeline,
+        // The recorder's 0 in epoch ms, to place the start timeline in an OS profile too.
+        startEpochMs: Math.round(performance.timeOrigin + stats.t0),
+        deltaMessages,
+        listCommits: listCommits.length,
+        longestCommitGapMs: Math.round(longestCommitGap),
+        typing: typed && {
+          keys: typed.latencies.length,
+          medianMs: Math.round([...typed.latencies].sort((a, b) => a - b)[Math.floor(typed.latencies.length / 2)] ?? 0),
+          longestMs: Math.round(Math.max(0, ...typed.latencies)),
+          over50: typed.latencies.filter((ms) => ms > 50).length,
+        },
+        trace: window.__deskTrace ?? null,
+      };
     });
     // Let the finished reply settle before anything else is measured.
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -276,20 +336,40 @@ async function main() {
   const laterReplies = [];
   for (let extra = 1; extra < Number(process.env.PERF_UNTRACED_REPLIES ?? 1); extra++) {
     const again = await streamReply(false);
-    laterReplies.push({ tasksOver50ms: again.tasksOver50, longTasks: again.longTaskMarks, frames: again.frames, frameGapsOver50ms: again.over50 });
-    console.log(`untraced reply ${extra + 1}: long tasks ${JSON.stringify(again.longTaskMarks)}; ${again.frames} frames, ${again.over50} gaps > 50 ms`);
+    laterReplies.push({
+      tasksOver50ms: again.tasksOver50,
+      longTasks: again.longTaskMarks,
+      frames: again.frames,
+      frameGapsOver50ms: again.over50,
+      longestCommitGapMs: again.longestCommitGapMs,
+    });
+    console.log(
+      `untraced reply ${extra + 1}: long tasks ${JSON.stringify(again.longTaskMarks)}; ${again.frames} frames, ` +
+        `${again.over50} gaps > 50 ms; ${again.listCommits} list commits, longest wait ${again.longestCommitGapMs} ms`,
+    );
   }
   const streamMs = frames.ms;
   console.log(`long tasks while the reply streamed (at, ms, the UI's marks and animation frames inside at ms from the task's start):`);
   logLongTasks(frames.longTaskMarks);
   console.log(`  (finished at ${streamMs} ms after the click; ${frames.deltaMessages} delta messages)`);
-  console.log(`  its first 2.5 s (marks; frames more than 20 ms after the previous): ${frames.startTimeline}`);
+  console.log(
+    `  its first 2.5 s (marks; frames more than 20 ms after the previous; 0 is epoch ${frames.startEpochMs}): ${frames.startTimeline}`,
+  );
   screenshot('perf-streamed');
   const tracedRun = await streamReply(true);
   console.log(`streaming trace (second reply) ${JSON.stringify(roundTrace(tracedRun.trace))}`);
   console.log(`long tasks while the traced reply streamed (at, ms, the UI's marks and animation frames inside):`);
   logLongTasks(tracedRun.longTaskMarks);
   console.log(`  (finished at ${tracedRun.ms} ms)`);
+  // The same reply while someone types into the composer, a key every TYPING_INTERVAL_MS.
+  const typedRun = await streamReply(false, true);
+  console.log(
+    `typed into the composer while a reply streamed: ${JSON.stringify(typedRun.typing)} (keystroke → next frame); ` +
+      `${typedRun.listCommits} list commits, longest wait ${typedRun.longestCommitGapMs} ms ` +
+      `(untraced reply without typing: ${frames.listCommits}, ${frames.longestCommitGapMs} ms); long tasks:`,
+  );
+  logLongTasks(typedRun.longTaskMarks);
+  console.log(`  (finished at ${typedRun.ms} ms)`);
   await app.close();
 
   const result = {
@@ -326,6 +406,19 @@ async function main() {
     longestTaskMs: Math.round(frames.longestTask),
     tasksOver50ms: frames.tasksOver50,
     deltaMessages: frames.deltaMessages,
+    listCommits: frames.listCommits,
+    longestCommitGapMs: frames.longestCommitGapMs,
+    typedStream: {
+      keyIntervalMs: TYPING_INTERVAL_MS,
+      keystrokeToFrame: typedRun.typing,
+      streamMs: typedRun.ms,
+      listCommits: typedRun.listCommits,
+      longestCommitGapMs: typedRun.longestCommitGapMs,
+      tasksOver50ms: typedRun.tasksOver50,
+      longestTaskMs: Math.round(typedRun.longestTask),
+      longTasks: typedRun.longTaskMarks,
+      frames: typedRun.frames,
+    },
     longTasks: frames.longTaskMarks,
     laterUntracedReplies: laterReplies,
     memoryMb: { beforeOpen: before.mb, afterOpen: opened.mb, afterStream: streamed.mb, processes: streamed.processes },

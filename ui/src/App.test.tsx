@@ -25,11 +25,30 @@ import i18n from './i18n';
 import { aConversation, aMessage, aModel, stubListLayout } from './testing/fixtures';
 
 // Watched, not changed: which reducer actions are dispatched inside a transition (what a stream
-// shows is rendered as one: useChatSession).
+// shows is rendered as one: useChatSession), and likewise each stream state set (a state holding
+// an `ActiveStream`, recorded as 'activeStream').
 const dispatched = vi.hoisted(() => ({ inTransition: false, actions: [] as [type: string, inTransition: boolean][] }));
+const isActiveStream = vi.hoisted(
+  () => (value: unknown) =>
+    typeof value === 'object' &&
+    value !== null &&
+    Object.keys(value).sort().join() === 'assistantMessageId,conversationId,viewKey',
+);
 vi.mock('react', async (importOriginal) => {
   const react = await importOriginal<typeof React>();
   const recorders = new WeakMap<object, (action: unknown) => void>();
+  const useState = (initial?: unknown) => {
+    const [state, setState] = react.useState(initial);
+    let recorder = recorders.get(setState);
+    if (!recorder) {
+      recorder = (value) => {
+        if (isActiveStream(value)) dispatched.actions.push(['activeStream', dispatched.inTransition]);
+        setState(value);
+      };
+      recorders.set(setState, recorder);
+    }
+    return [state, recorder];
+  };
   const useReducer = (...args: unknown[]) => {
     const [state, dispatch] = (react.useReducer as (...a: unknown[]) => [unknown, (action: unknown) => void])(...args);
     let recorder = recorders.get(dispatch);
@@ -51,7 +70,7 @@ vi.mock('react', async (importOriginal) => {
         dispatched.inTransition = false;
       }
     });
-  return { ...react, useReducer, startTransition };
+  return { ...react, useReducer, useState, startTransition };
 });
 
 const demoStatus: AppStatus = {
@@ -319,9 +338,9 @@ describe('App with a backend', () => {
     expect(rows()[1].dataset.status).toBe('complete');
     expect(screen.getByTestId('reply-announcement').textContent).toBe('The reply is complete.');
     expect(screen.getByText('2 in · 3 out · 5 tokens · ¥0.00040')).toBeTruthy();
-    // The start, the text, the end and the composer's return were dispatched as transitions (so
-    // none of them is one long task in a 10,000-message thread), and nothing else of the stream.
-    const streamActions = ['started', 'streamed', 'finished', 'streamSettled'];
+    // The busy state at the send, the start, the text, the end and the composer's return were
+    // dispatched as transitions (so none of them is one long task in a 10,000-message thread).
+    const streamActions = ['activeStream', 'started', 'streamed', 'finished', 'streamSettled'];
     const ofStream = dispatched.actions.filter(([type]) => streamActions.includes(type));
     expect(new Set(ofStream.map(([type]) => type))).toEqual(new Set(streamActions));
     expect(ofStream.filter(([, inTransition]) => !inTransition)).toEqual([]);

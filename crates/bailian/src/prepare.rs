@@ -3,6 +3,7 @@
 
 use crate::chat::{ChatMessage, ChatRequest, Role};
 use crate::error::Error;
+use crate::limiter::estimate_tokens;
 use crate::registry::{ChatEndpoint, Modality, ModelInfo, ModelKind, Thinking};
 
 /// A request ready for the wire.
@@ -12,7 +13,14 @@ pub struct Prepared {
     pub endpoint: ChatEndpoint,
     /// Whether it must go out as a stream even if the caller wants one whole reply.
     pub stream: bool,
+    /// How many of the oldest messages were left out to fit the model's context window.
+    pub left_out: usize,
 }
+
+/// What an image or a video frame is counted as: Qwen-VL's default cap per image.
+const MEDIA_TOKENS: u64 = 1_280;
+/// What a message adds beyond its text (its role and the framing around it).
+const MESSAGE_TOKENS: u64 = 4;
 
 fn refuse(message: String) -> Error {
     Error::InvalidRequest(message)
@@ -104,6 +112,15 @@ pub fn prepare(
     if info.single_turn {
         request.messages = single_turn(request.messages);
     }
+    let reply_tokens = request
+        .parameters
+        .max_tokens
+        .unwrap_or(info.max_output_tokens);
+    let budget = u64::from(info.max_context_tokens).saturating_sub(u64::from(reply_tokens));
+    let left_out = fit_context(&mut request.messages, budget);
+    if left_out > 0 {
+        tracing::info!(%model, left_out, kept = request.messages.len(), "the oldest messages were left out to fit the model's context window");
+    }
     Ok(Prepared {
         endpoint: if request.has_media() {
             ChatEndpoint::MultimodalGeneration
@@ -112,7 +129,70 @@ pub fn prepare(
         },
         request,
         stream,
+        left_out,
     })
+}
+
+fn message_tokens(message: &ChatMessage) -> u64 {
+    let calls: u64 = message
+        .tool_calls
+        .iter()
+        .map(|call| estimate_tokens(&call.name) + estimate_tokens(&call.arguments))
+        .sum();
+    let media = (message.images.len() + message.video_frames.len()) as u64;
+    estimate_tokens(&message.content) + calls + media * MEDIA_TOKENS + MESSAGE_TOKENS
+}
+
+/// Leaves out the oldest turns that do not fit in `budget` tokens (the estimate is deliberately
+/// high, so what is sent fits): a long thread would otherwise be refused by the API as a whole
+/// ("Range of input length…"). System messages and the newest message always stay, and what is
+/// kept starts at a user turn, so no reply or tool result is sent without what it answers. When
+/// even that tail is over the budget it is sent as it is, and the API's refusal is the answer.
+/// Returns how many messages were left out.
+fn fit_context(messages: &mut Vec<ChatMessage>, budget: u64) -> usize {
+    let total: u64 = messages.iter().map(message_tokens).sum();
+    if total <= budget || messages.len() < 2 {
+        return 0;
+    }
+    let system: u64 = messages
+        .iter()
+        .filter(|m| m.role() == Role::System)
+        .map(message_tokens)
+        .sum();
+    let newest = messages.len() - 1;
+    // The oldest index from which every non-system message fits beside the system ones.
+    let mut first_kept = newest;
+    let mut used = system + message_tokens(&messages[newest]);
+    while first_kept > 0 {
+        let candidate = &messages[first_kept - 1];
+        let cost = if candidate.role() == Role::System {
+            0
+        } else {
+            message_tokens(candidate)
+        };
+        if used + cost > budget {
+            break;
+        }
+        used += cost;
+        first_kept -= 1;
+    }
+    let is_user = |m: &ChatMessage| m.role() == Role::User;
+    let start = match messages[first_kept..].iter().position(is_user) {
+        Some(offset) => first_kept + offset,
+        // Only the answer to the last user turn fits: keep that turn too, over the budget.
+        None => messages[..first_kept]
+            .iter()
+            .rposition(is_user)
+            .unwrap_or(first_kept),
+    };
+    let before = messages.len();
+    let mut index = 0;
+    messages.retain(|m| {
+        let keep = index >= start || m.role() == Role::System;
+        index += 1;
+        keep
+    });
+    before - messages.len()
 }
 
 /// System messages and the last user turn: what a single-turn model (QVQ) accepts.
@@ -228,5 +308,141 @@ mod tests {
             .collect();
         assert_eq!(contents, vec!["be brief", "second"]);
         assert!(prepared.stream);
+    }
+
+    /// A thread of `turns` user/assistant pairs after a system prompt, each ~600 estimated tokens.
+    fn long_thread(model: &str, turns: usize) -> ChatRequest {
+        let mut messages = vec![ChatMessage::new(Role::System, "be brief")];
+        for i in 0..turns {
+            messages.push(ChatMessage::new(
+                Role::User,
+                format!("question {i} {}", "q".repeat(1_800)),
+            ));
+            messages.push(ChatMessage::new(
+                Role::Assistant,
+                format!("answer {i} {}", "a".repeat(1_800)),
+            ));
+        }
+        messages.push(ChatMessage::new(Role::User, "the newest question"));
+        ChatRequest::new(model, messages)
+    }
+
+    fn tokens_of(request: &ChatRequest) -> u64 {
+        request.messages.iter().map(message_tokens).sum()
+    }
+
+    #[test]
+    fn a_thread_longer_than_the_context_keeps_its_newest_turns_that_fit() {
+        // qwen-max: 32,768 tokens of context, 8,192 of them kept for the reply.
+        let info = lookup("qwen-max");
+        let request = long_thread("qwen-max", 200);
+        let total = request.messages.len();
+        assert!(tokens_of(&request) > 200_000);
+        let prepared = prepare(request, &info, true).expect("ok");
+        let kept = &prepared.request.messages;
+        assert!(prepared.left_out > 300, "left out {}", prepared.left_out);
+        assert_eq!(kept.len() + prepared.left_out, total);
+        assert!(tokens_of(&prepared.request) <= 32_768 - 8_192);
+        // A turn more would not have fitted: no more was left out than needed.
+        assert!(tokens_of(&prepared.request) + 2 * 610 > 32_768 - 8_192);
+        assert_eq!(kept[0].content, "be brief");
+        assert_eq!(kept[1].role(), Role::User);
+        assert_eq!(
+            kept.last().map(|m| m.content.as_str()),
+            Some("the newest question")
+        );
+        // The newest turns, in order, with nothing skipped between them.
+        let first = kept[1]
+            .content
+            .split(' ')
+            .nth(1)
+            .and_then(|n| n.parse::<usize>().ok());
+        let first = first.expect("a numbered question");
+        let expected: Vec<String> = (first..200)
+            .flat_map(|i| [format!("question {i}"), format!("answer {i}")])
+            .collect();
+        let got: Vec<String> = kept[1..kept.len() - 1]
+            .iter()
+            .map(|m| m.content.split(' ').take(2).collect::<Vec<_>>().join(" "))
+            .collect();
+        assert_eq!(got, expected);
+
+        // A smaller reply asked for leaves room for more of the thread.
+        let mut shorter_reply = long_thread("qwen-max", 200);
+        shorter_reply.parameters.max_tokens = Some(1_000);
+        let roomier = prepare(shorter_reply, &info, true).expect("ok");
+        assert!(roomier.left_out < prepared.left_out);
+        assert!(tokens_of(&roomier.request) <= 32_768 - 1_000);
+    }
+
+    #[test]
+    fn a_thread_that_fits_is_sent_whole() {
+        let prepared =
+            prepare(long_thread("qwen-plus", 20), &lookup("qwen-plus"), true).expect("ok");
+        assert_eq!(prepared.left_out, 0);
+        assert_eq!(prepared.request.messages.len(), 42);
+    }
+
+    #[test]
+    fn tool_results_keep_the_turn_that_asked_even_over_the_budget() {
+        let call = crate::tools::ToolCall {
+            id: "call_1".into(),
+            name: "lookup".into(),
+            arguments: "{}".into(),
+        };
+        let mut asked = ChatMessage::new(Role::Assistant, "");
+        asked.tool_calls = vec![call];
+        let mut result = ChatMessage::new(Role::Tool, "r".repeat(90_000));
+        result.tool_call_id = Some("call_1".into());
+        let messages = vec![
+            ChatMessage::new(Role::User, "older question"),
+            ChatMessage::new(Role::Assistant, "older answer"),
+            ChatMessage::new(Role::User, "look it up"),
+            asked,
+            result,
+        ];
+        let prepared = prepare(
+            ChatRequest::new("qwen-max", messages),
+            &lookup("qwen-max"),
+            true,
+        )
+        .expect("ok");
+        let roles: Vec<Role> = prepared
+            .request
+            .messages
+            .iter()
+            .map(ChatMessage::role)
+            .collect();
+        // Only the result fits; it goes with the call it answers and the turn that asked for it.
+        assert_eq!(roles, vec![Role::User, Role::Assistant, Role::Tool]);
+        assert_eq!(prepared.request.messages[0].content, "look it up");
+        assert_eq!(prepared.left_out, 2);
+    }
+
+    #[test]
+    fn images_count_toward_the_context() {
+        let image = "data:image/png;base64,AAAA".to_owned();
+        let mut messages = Vec::new();
+        for i in 0..120 {
+            messages.push(
+                ChatMessage::new(Role::User, format!("picture {i}"))
+                    .with_images(vec![image.clone()]),
+            );
+            messages.push(ChatMessage::new(Role::Assistant, "seen"));
+        }
+        messages.push(ChatMessage::new(Role::User, "and now?"));
+        // qwen-vl-max: its 131,072-token context holds fewer than 120 images at 1,280 tokens each.
+        let info = lookup("qwen-vl-max");
+        let prepared = prepare(ChatRequest::new("qwen-vl-max", messages), &info, true).expect("ok");
+        let images: usize = prepared
+            .request
+            .messages
+            .iter()
+            .map(|m| m.images.len())
+            .sum();
+        assert!(prepared.left_out > 0);
+        let budget = u64::from(info.max_context_tokens - info.max_output_tokens);
+        assert!(images as u64 * MEDIA_TOKENS <= budget);
+        assert!(tokens_of(&prepared.request) <= budget);
     }
 }

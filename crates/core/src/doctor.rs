@@ -208,6 +208,18 @@ pub fn advise(error: &DeskError, host: Option<&str>) -> Advice {
                 "请按下方详情修改；未发送也未更改任何内容。",
             ),
         ),
+        // What is left of a thread after its oldest turns were left out (`bailian::prepare`) is
+        // still too long: the newest message (or a tool's result) alone is over the model's input.
+        ErrorCode::BadRequest if error.message.contains("Range of input length") => (
+            text(
+                "The message is longer than this model can read at once.",
+                "Shorten it or send it in parts, or choose a model with a longer context (qwen-long, qwen-turbo). Earlier turns are already left out as needed.",
+            ),
+            text(
+                "消息超出了该模型一次能读取的长度。",
+                "请缩短内容或分段发送，或改用上下文更长的模型（如 qwen-long、qwen-turbo）。较早的对话已按需省略。",
+            ),
+        ),
         ErrorCode::BadRequest => (
             text(
                 "Bailian did not accept the request.",
@@ -435,6 +447,22 @@ mod tests {
                 .title
                 .starts_with("Bailian did not")
         );
+    }
+
+    #[test]
+    fn an_input_over_the_models_limit_is_explained_as_such() {
+        let error = from_wire(
+            400,
+            "InvalidParameter",
+            "Range of input length should be [1, 30720]",
+        );
+        assert_eq!(error.code, ErrorCode::BadRequest);
+        let advice = advise(&error, None);
+        assert!(
+            advice.en.title.contains("longer than this model"),
+            "{advice:?}"
+        );
+        assert!(advice.zh.title.contains("超出"), "{advice:?}");
     }
 
     fn from_wire(status: u16, code: &str, message: &str) -> DeskError {

@@ -269,6 +269,47 @@ async fn regenerate_and_edit_resend_make_siblings_and_only_the_path_is_sent() {
 }
 
 #[tokio::test]
+async fn a_thread_longer_than_the_models_context_sends_its_newest_turns() {
+    let f = fixture().await;
+    // Each prompt ~4,000 of the emulator's tokens: qwen-max takes 30,720, so the whole thread is
+    // refused from the eighth turn on unless the oldest turns are left out.
+    let long_ask = |i: usize| SendRequest {
+        model: Some("qwen-max".into()),
+        ..ask(&format!("turn {i}: {}", "word ".repeat(4_000)))
+    };
+    let (first, _) = send(&f.desk, long_ask(0)).await;
+    let c = first.conversation_id.clone();
+    for i in 1..10 {
+        let (outcome, _) = send(
+            &f.desk,
+            SendRequest {
+                conversation_id: Some(c.clone()),
+                ..long_ask(i)
+            },
+        )
+        .await;
+        assert_eq!(outcome.status, MessageStatus::Complete, "turn {i}");
+    }
+    let sent = sent_turns(&last_body(&f.emulator));
+    let numbers: Vec<usize> = sent
+        .iter()
+        .filter(|(role, _)| role == "user")
+        .filter_map(|(_, text)| text.strip_prefix("turn ")?.split(':').next()?.parse().ok())
+        .collect();
+    // The newest turns, in order, ending with the prompt; the request starts at a user turn.
+    assert!(
+        numbers.len() < 10 && numbers.len() >= 2,
+        "sent turns {numbers:?}"
+    );
+    assert_eq!(numbers.last(), Some(&9));
+    assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "{numbers:?}");
+    assert_eq!(sent[0].0, "user");
+    // Nothing is lost: the stored thread still has every turn.
+    let view = f.desk.conversation(&c).expect("view");
+    assert_eq!(view.messages.len(), 20);
+}
+
+#[tokio::test]
 async fn a_thinking_model_streams_reasoning_kept_apart_from_the_answer() {
     let f = fixture().await;
     let (outcome, updates) = send(

@@ -201,6 +201,37 @@ async fn unknown_model_per_family() {
 }
 
 #[tokio::test]
+async fn a_thread_over_the_models_input_limit_is_refused_whole() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    // ~40,000 of the emulator's tokens: over qwen-max's 30,720, within qwen-plus's 129,024.
+    let messages: Vec<Value> = (0..400)
+        .map(|i| json!({ "role": if i % 2 == 0 { "user" } else { "assistant" }, "content": "word ".repeat(99) }))
+        .collect();
+    for (model, refused) in [("qwen-max", true), ("qwen-plus", false)] {
+        let body = json!({ "model": model, "input": { "messages": messages.clone() } });
+        let (status, _, text) = post(&emulator, NATIVE, body, &[]).await;
+        let body: Value = serde_json::from_str(&text).expect("json");
+        if refused {
+            assert_eq!(status, 400, "{model}");
+            assert_eq!(body["code"], json!("InvalidParameter"));
+            assert_eq!(
+                body["message"],
+                json!("Range of input length should be [1, 30720]")
+            );
+        } else {
+            assert_eq!(status, 200, "{model}: {text}");
+        }
+    }
+    let compat = json!({ "model": "qwen-max", "messages": messages });
+    let (status, _, text) = post(&emulator, COMPAT, compat, &[]).await;
+    assert_eq!(status, 400);
+    assert!(
+        text.contains("Range of input length should be [1, 30720]"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn invalid_stream_request_errors_inside_a_200_stream() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");
     let body = json!({"model":"qwen-plus","input":{"messages":[{"role":"user","content":""}]}});

@@ -194,7 +194,11 @@ export function useChatSession(options: {
         stopRequested: false,
       };
       inFlightRef.current = inFlight;
-      setActiveStream(snapshot(inFlight));
+      // A transition too: the composer has already cleared its draft (urgent, in the same event),
+      // and the busy state re-renders the list and every row in it, 17-25 ms the first time, which
+      // as one task on a busy machine crossed 50 ms. The in-flight ref, not this state, is what
+      // refuses a second send meanwhile (and its draft is given back).
+      startTransition(() => setActiveStream(snapshot(inFlight)));
 
       let announceStart: (result: SendResult) => void = () => undefined;
       const startResult = new Promise<SendResult>((resolve) => (announceStart = resolve));
