@@ -294,14 +294,23 @@ async function main() {
       const { frameTimes: _frameTimes, ...summary } = stats;
       // How many delta messages the channel brought (the app joins those within a frame).
       const deltaMessages = marks.filter((m) => m.name === 'desk:update:delta').length;
-      // How often the list showed the reply once text came, and its longest wait: urgent updates
-      // (keystrokes) interrupt the stream's transition renders, so typing could starve them.
-      const firstDelta = marks.find((m) => m.name === 'desk:update:delta')?.startTime ?? Infinity;
-      const listCommits = marks
-        .filter((m) => m.name === 'desk:list-committed' && m.startTime >= firstDelta)
-        .map((m) => m.startTime);
+      // How often the list showed the reply while its text came, and its longest wait: urgent
+      // updates (keystrokes) interrupt the stream's transition renders, so typing could starve
+      // them. From the first delta to the commit after the last (the wait from the last text to
+      // the reply's end is the backend finishing, not rendering).
+      const deltas = marks.filter((m) => m.name === 'desk:update:delta');
+      const firstDelta = deltas[0]?.startTime ?? Infinity;
+      const lastDelta = deltas.at(-1)?.startTime ?? Infinity;
+      const commits = marks.filter((m) => m.name === 'desk:list-committed').map((m) => m.startTime);
+      const shownLast = commits.find((time) => time >= lastDelta) ?? Infinity;
+      const listCommits = commits.filter((time) => time >= firstDelta && time <= shownLast);
       let longestCommitGap = 0;
-      for (let i = 1; i < listCommits.length; i++) longestCommitGap = Math.max(longestCommitGap, listCommits[i] - listCommits[i - 1]);
+      let longestCommitGapAt = 0;
+      for (let i = 1; i < listCommits.length; i++) {
+        if (listCommits[i] - listCommits[i - 1] <= longestCommitGap) continue;
+        longestCommitGap = listCommits[i] - listCommits[i - 1];
+        longestCommitGapAt = listCommits[i - 1] - stats.t0;
+      }
       const typed = window.__perfTyping ?? null;
       if (typed) {
         typed.running = false;
@@ -316,6 +325,8 @@ async function main() {
         deltaMessages,
         listCommits: listCommits.length,
         longestCommitGapMs: Math.round(longestCommitGap),
+        // Where it began, in ms after the recorder started (the stream ends at `ms`).
+        longestCommitGapAt: Math.round(longestCommitGapAt),
         typing: typed && {
           keys: typed.latencies.length,
           medianMs: Math.round([...typed.latencies].sort((a, b) => a - b)[Math.floor(typed.latencies.length / 2)] ?? 0),
@@ -345,7 +356,7 @@ async function main() {
     });
     console.log(
       `untraced reply ${extra + 1}: long tasks ${JSON.stringify(again.longTaskMarks)}; ${again.frames} frames, ` +
-        `${again.over50} gaps > 50 ms; ${again.listCommits} list commits, longest wait ${again.longestCommitGapMs} ms`,
+        `${again.over50} gaps > 50 ms; ${again.listCommits} list commits, longest wait ${again.longestCommitGapMs} ms at ${again.longestCommitGapAt} ms`,
     );
   }
   const streamMs = frames.ms;
@@ -365,8 +376,8 @@ async function main() {
   const typedRun = await streamReply(false, true);
   console.log(
     `typed into the composer while a reply streamed: ${JSON.stringify(typedRun.typing)} (keystroke → next frame); ` +
-      `${typedRun.listCommits} list commits, longest wait ${typedRun.longestCommitGapMs} ms ` +
-      `(untraced reply without typing: ${frames.listCommits}, ${frames.longestCommitGapMs} ms); long tasks:`,
+      `${typedRun.listCommits} list commits, longest wait ${typedRun.longestCommitGapMs} ms at ${typedRun.longestCommitGapAt} ms ` +
+      `(first untraced reply, without typing: ${frames.listCommits}, ${frames.longestCommitGapMs} ms at ${frames.longestCommitGapAt} ms); long tasks:`,
   );
   logLongTasks(typedRun.longTaskMarks);
   console.log(`  (finished at ${typedRun.ms} ms)`);
@@ -414,6 +425,7 @@ async function main() {
       streamMs: typedRun.ms,
       listCommits: typedRun.listCommits,
       longestCommitGapMs: typedRun.longestCommitGapMs,
+      longestCommitGapAt: typedRun.longestCommitGapAt,
       tasksOver50ms: typedRun.tasksOver50,
       longestTaskMs: Math.round(typedRun.longestTask),
       longTasks: typedRun.longTaskMarks,

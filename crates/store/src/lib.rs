@@ -882,12 +882,6 @@ const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, model
      request_id, input_tokens, output_tokens, total_tokens, created_at, updated_at, \
      parent_id, reasoning, search_sources, tool_calls, cost_cny, tool_call_id, finish_reason";
 
-/// [`MESSAGE_COLUMNS`] of the table aliased `m`.
-pub(crate) const MESSAGE_COLUMNS_OF_M: &str = "m.id, m.conversation_id, m.role, m.content, m.status, m.model, m.demo, \
-     m.error_code, m.error_message, m.request_id, m.input_tokens, m.output_tokens, m.total_tokens, \
-     m.created_at, m.updated_at, m.parent_id, m.reasoning, m.search_sources, m.tool_calls, m.cost_cny, \
-     m.tool_call_id, m.finish_reason";
-
 /// A row as stored, before its enum and JSON columns are checked.
 pub(crate) struct RawMessage {
     id: String,

@@ -644,3 +644,63 @@ fn an_import_keeps_the_tree_and_chains_files_from_before_it() {
     assert_eq!(chained[0].parent_id, None);
     assert_eq!(chained[1].parent_id.as_deref(), Some(legacy[0].id.as_str()));
 }
+
+#[test]
+fn a_path_carries_its_own_images_and_a_damaged_link_ends_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("desk.sqlite");
+    let jpeg = || AttachmentData {
+        mime: "image/jpeg".into(),
+        bytes: JPEG.to_vec(),
+    };
+    let mut store = Store::open(&file).expect("open");
+    let conversation = store
+        .create_conversation("images", "qwen-vl-plus")
+        .expect("create");
+    let mut look = common::prompt_and_placeholder("look");
+    look[0].attachments = vec![jpeg()];
+    let first = store
+        .insert_messages(&conversation.id, &look)
+        .expect("insert");
+    finish(&store, &first[1].id, "a cat");
+    // A sibling branch with images of its own, not on the path asked for.
+    let mut other = common::prompt_and_placeholder("and these?");
+    other[0].attachments = vec![jpeg(), jpeg()];
+    store
+        .insert_messages_after(&conversation.id, Some(&first[1].id), &other)
+        .expect("branch");
+    let follow = store
+        .insert_messages_after(
+            &conversation.id,
+            Some(&first[1].id),
+            &common::prompt_and_placeholder("which breed?"),
+        )
+        .expect("follow");
+    let shape = |store: &Store| -> Vec<(String, usize)> {
+        store
+            .path_to(&follow[1].id)
+            .expect("path")
+            .into_iter()
+            .map(|m| (m.content, m.attachments.len()))
+            .collect()
+    };
+    let expected = vec![
+        ("look".to_owned(), 1),
+        ("a cat".to_owned(), 0),
+        ("which breed?".to_owned(), 0),
+        (String::new(), 0),
+    ];
+    assert_eq!(shape(&store), expected);
+    drop(store);
+
+    // A hand-damaged file whose root points at its newest message: the walk ends, not loops.
+    let conn = Connection::open(&file).expect("raw");
+    conn.execute(
+        "UPDATE messages SET parent_id = ?1 WHERE id = ?2",
+        [&follow[1].id, &first[0].id],
+    )
+    .expect("damage");
+    drop(conn);
+    let store = Store::open(&file).expect("reopen");
+    assert_eq!(shape(&store), expected);
+}
