@@ -292,13 +292,12 @@ async function main() {
         .join(' ');
       performance.clearMarks();
       const { frameTimes: _frameTimes, ...summary } = stats;
-      // How many delta messages the channel brought (the app joins those within a frame).
-      const deltaMessages = marks.filter((m) => m.name === 'desk:update:delta').length;
+      // The delta messages the channel brought (the app joins those within a frame).
+      const deltas = marks.filter((m) => m.name === 'desk:update:delta');
       // How often the list showed the reply while its text came, and its longest wait: urgent
       // updates (keystrokes) interrupt the stream's transition renders, so typing could starve
       // them. From the first delta to the commit after the last (the wait from the last text to
       // the reply's end is the backend finishing, not rendering).
-      const deltas = marks.filter((m) => m.name === 'desk:update:delta');
       const firstDelta = deltas[0]?.startTime ?? Infinity;
       const lastDelta = deltas.at(-1)?.startTime ?? Infinity;
       const commits = marks.filter((m) => m.name === 'desk:list-committed').map((m) => m.startTime);
@@ -322,7 +321,7 @@ async function main() {
         startTimeline,
         // The recorder's 0 in epoch ms, to place the start timeline in an OS profile too.
         startEpochMs: Math.round(performance.timeOrigin + stats.t0),
-        deltaMessages,
+        deltaMessages: deltas.length,
         listCommits: listCommits.length,
         longestCommitGapMs: Math.round(longestCommitGap),
         // Where it began, in ms after the recorder started (the stream ends at `ms`).

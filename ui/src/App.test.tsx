@@ -36,30 +36,27 @@ const isActiveStream = vi.hoisted(
 );
 vi.mock('react', async (importOriginal) => {
   const react = await importOriginal<typeof React>();
-  const recorders = new WeakMap<object, (action: unknown) => void>();
-  const useState = (initial?: unknown) => {
-    const [state, setState] = react.useState(initial);
-    let recorder = recorders.get(setState);
+  // One stable recorder per setter or dispatch (components compare them between renders).
+  const recorders = new WeakMap<object, (value: unknown) => void>();
+  const recorded = (update: (value: unknown) => void, kind: (value: unknown) => string | null) => {
+    let recorder = recorders.get(update);
     if (!recorder) {
       recorder = (value) => {
-        if (isActiveStream(value)) dispatched.actions.push(['activeStream', dispatched.inTransition]);
-        setState(value);
+        const name = kind(value);
+        if (name !== null) dispatched.actions.push([name, dispatched.inTransition]);
+        update(value);
       };
-      recorders.set(setState, recorder);
+      recorders.set(update, recorder);
     }
-    return [state, recorder];
+    return recorder;
+  };
+  const useState = (initial?: unknown) => {
+    const [state, setState] = react.useState(initial);
+    return [state, recorded(setState, (value) => (isActiveStream(value) ? 'activeStream' : null))];
   };
   const useReducer = (...args: unknown[]) => {
     const [state, dispatch] = (react.useReducer as (...a: unknown[]) => [unknown, (action: unknown) => void])(...args);
-    let recorder = recorders.get(dispatch);
-    if (!recorder) {
-      recorder = (action) => {
-        dispatched.actions.push([(action as { type: string }).type, dispatched.inTransition]);
-        dispatch(action);
-      };
-      recorders.set(dispatch, recorder);
-    }
-    return [state, recorder];
+    return [state, recorded(dispatch, (action) => (action as { type: string }).type)];
   };
   const startTransition = (callback: () => void) =>
     react.startTransition(() => {
