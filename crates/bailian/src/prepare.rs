@@ -112,15 +112,7 @@ pub fn prepare(
     if info.single_turn {
         request.messages = single_turn(request.messages);
     }
-    let reply_tokens = request
-        .parameters
-        .max_tokens
-        .unwrap_or(info.max_output_tokens);
-    let budget = u64::from(info.max_context_tokens).saturating_sub(u64::from(reply_tokens));
-    let left_out = fit_context(&mut request.messages, budget);
-    if left_out > 0 {
-        tracing::info!(%model, left_out, kept = request.messages.len(), "the oldest messages were left out to fit the model's context window");
-    }
+    let left_out = fit_to_context(&mut request, info);
     Ok(Prepared {
         endpoint: if request.has_media() {
             ChatEndpoint::MultimodalGeneration
@@ -131,6 +123,24 @@ pub fn prepare(
         stream,
         left_out,
     })
+}
+
+/// Leaves out the oldest turns of `request` that do not fit in `info`'s context window beside
+/// the reply it may write (`max_tokens`, or the model's most), as [`prepare`] does. Public so a
+/// caller can fit a request before filling in what is costly to load: an image counts the same
+/// whatever its data, so a request whose images are still placeholders fits exactly as the full
+/// one will. Returns how many messages were left out; doing it again leaves out nothing more.
+pub fn fit_to_context(request: &mut ChatRequest, info: &ModelInfo) -> usize {
+    let reply_tokens = request
+        .parameters
+        .max_tokens
+        .unwrap_or(info.max_output_tokens);
+    let budget = u64::from(info.max_context_tokens).saturating_sub(u64::from(reply_tokens));
+    let left_out = fit_context(&mut request.messages, budget);
+    if left_out > 0 {
+        tracing::info!(model = %info.id, left_out, kept = request.messages.len(), "the oldest messages were left out to fit the model's context window");
+    }
+    left_out
 }
 
 fn message_tokens(message: &ChatMessage) -> u64 {

@@ -264,11 +264,11 @@ fn build_request(
         turn.tool_call_id = message.tool_call_id.clone();
         if !message.attachments.is_empty() {
             if sees_images {
-                for attachment in &message.attachments {
-                    let (_, bytes) = store.attachment_data(&attachment.id)?;
-                    let uri = bailian::media::image_bytes_data_uri(&bytes)?;
-                    turn.images.push(uri);
-                }
+                // The attachments' ids stand in for their images until the request is fitted
+                // to the model's context below, so only the images of turns that are sent are
+                // read and encoded (an image counts the same whatever its data).
+                turn.images
+                    .extend(message.attachments.iter().map(|a| a.id.clone()));
             } else {
                 tracing::info!(model = %info.id, message = %message.id, "earlier images left out for a model without vision");
             }
@@ -319,6 +319,13 @@ fn build_request(
     p.seed = params.seed.and_then(|seed| u32::try_from(seed).ok());
     p.stop = params.stop.clone();
     p.max_tokens = params.max_tokens.and_then(|max| u32::try_from(max).ok());
+    bailian::prepare::fit_to_context(&mut request, info);
+    for turn in &mut request.messages {
+        for image in &mut turn.images {
+            let (_, bytes) = store.attachment_data(image)?;
+            *image = bailian::media::image_bytes_data_uri(&bytes)?;
+        }
+    }
     Ok(request)
 }
 
@@ -1370,6 +1377,70 @@ mod tests {
         )
         .expect("text only");
         assert!(request.messages[0].images.is_empty());
+    }
+
+    /// Only the images of turns that are sent are read and encoded: in a thread longer than the
+    /// model's context, an old turn's image (here one that no longer reads, which would fail the
+    /// request if it were read) is left out with its turn, not loaded and then dropped.
+    #[test]
+    fn images_of_turns_left_out_of_the_context_are_never_read() {
+        let mut store = Store::open_in_memory().expect("store");
+        let conversation = store
+            .create_conversation("x", "qwen-vl-plus")
+            .expect("conversation");
+        let info = bailian::lookup("qwen-vl-plus");
+        // Four messages of a third of the context each: the two newest fit beside the reply's
+        // room, the two before them and the image turn do not.
+        let third = u64::from(info.max_context_tokens) / 3;
+        let filler = "word ".repeat(usize::try_from(third * 3 / 5 + 100).expect("small"));
+        assert!(bailian::limiter::estimate_tokens(&filler) > third);
+        let said = |role, content: &str, attachments| NewMessage {
+            role,
+            content: content.to_owned(),
+            status: MessageStatus::Complete,
+            model: None,
+            demo: false,
+            attachments,
+            tool_call_id: None,
+        };
+        let broken = vec![AttachmentData {
+            mime: "image/png".into(),
+            bytes: b"no longer an image".to_vec(),
+        }];
+        let fine = vec![AttachmentData {
+            mime: "image/png".into(),
+            // A PNG's signature is what makes it one to the sniffer.
+            bytes: vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A],
+        }];
+        let thread = store
+            .insert_messages(
+                &conversation.id,
+                &[
+                    said(MessageRole::User, "look", broken),
+                    said(MessageRole::Assistant, "a cat", Vec::new()),
+                    said(MessageRole::User, &filler, Vec::new()),
+                    said(MessageRole::Assistant, &filler, Vec::new()),
+                    said(MessageRole::User, &filler, fine),
+                    said(MessageRole::Assistant, &filler, Vec::new()),
+                    said(MessageRole::User, "and now?", Vec::new()),
+                    assistant_placeholder("qwen-vl-plus", false),
+                ],
+            )
+            .expect("insert");
+        let Ok(Call::Chat(request)) =
+            request_for(&store, &info, &conversation, &thread[6].id, &thread[7].id)
+        else {
+            panic!("the request builds without the old image");
+        };
+        let sent: Vec<&str> = request
+            .messages
+            .iter()
+            .map(|m| m.content.as_str())
+            .collect();
+        assert_eq!(sent, [filler.as_str(), &filler, "and now?"]);
+        // The kept turn's image is read and sent as data.
+        assert_eq!(request.messages[0].images.len(), 1);
+        assert!(request.messages[0].images[0].starts_with("data:image/png;base64,"));
     }
 
     #[test]

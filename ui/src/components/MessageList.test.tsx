@@ -228,7 +228,9 @@ describe('the message list', () => {
     /** Where a row is drawn, from the top of the scroller's viewport. */
     const topOnScreen = (id: string) => {
       const slot = screen.getAllByTestId('message').find((row) => row.dataset.messageId === id)?.closest('.message-slot');
-      const y = Number(/translateY\(([-\d.]+)px\)/.exec((slot as HTMLElement | null)?.style.transform ?? '')?.[1]);
+      // The virtualiser writes each row's position itself, as `translate3d(0, <y>px, 0)`.
+      const y = Number(/translate3d\([^,]+,\s*([-\d.]+)px/.exec((slot as HTMLElement | null)?.style.transform ?? '')?.[1]);
+      expect(Number.isFinite(y)).toBe(true);
       return y - scroller().scrollTop;
     };
     const shownIds = () => screen.getAllByTestId('message').map((row) => row.dataset.messageId);
@@ -262,6 +264,21 @@ describe('the message list', () => {
       act(() => scroller().scrollTo({ top: scroller().scrollHeight }));
       await waitFor(() => expect(heldFrom()).toBe(N - HELD_ROWS));
       await waitFor(() => expect(shownIds()).toContain(`m${N - 1}`));
+    });
+
+    it('offers a way back to the newest message once the reader scrolls up, and hides it there', async () => {
+      renderList(aThread(1_000));
+      await waitFor(() => expect(shownIds()).toContain('m999'));
+      expect(screen.queryByTestId('jump-to-latest')).toBeNull();
+
+      // Well up the held rows, but not near enough to their top to take older ones in.
+      act(() => scroller().scrollTo({ top: scroller().scrollHeight / 2 }));
+      await waitFor(() => expect(screen.queryByTestId('jump-to-latest')).not.toBeNull());
+      expect(shownIds()).not.toContain('m999');
+
+      fireEvent.click(screen.getByTestId('jump-to-latest'));
+      await waitFor(() => expect(shownIds()).toContain('m999'));
+      await waitFor(() => expect(screen.queryByTestId('jump-to-latest')).toBeNull());
     });
 
     it('drops its oldest rows as replies come while the reader stays at the end', async () => {

@@ -75,6 +75,9 @@ function MessageListImpl({ messages, tree, liveMessageId, retry, requestIds, thi
   // Where the held rows start once the reader has scrolled up for older ones (an index into
   // `messages`); until then they are the newest HELD_ROWS, so the top ones drop as replies come.
   const [olderFrom, setOlderFrom] = useState<number | null>(null);
+  // Whether the view is at the newest message (the jump button hides), kept from the
+  // virtualiser's changes: with its direct DOM updates a scroll no longer re-renders the list.
+  const [atEnd, setAtEnd] = useState(true);
   // Render-to-commit time of the list and its rows, for tests/e2e/perf.mjs's trace.
   const renderStarted = tracing() ? performance.now() : 0;
   useLayoutEffect(() => {
@@ -140,8 +143,15 @@ function MessageListImpl({ messages, tree, liveMessageId, retry, requestIds, thi
     anchorTo: 'end',
     followOnAppend: true,
     scrollEndThreshold: FOLLOW_THRESHOLD_PX,
+    // Row positions and the list's height are written to the DOM by the virtualiser itself, and
+    // the list re-renders only when the rows in view change: a streaming row that grows moves
+    // nothing but styles, instead of a synchronous re-render of the list in the resize
+    // observer's callback (the longest task of a reply's first frames), and the re-render that
+    // is still needed waits for its own task instead of being forced into the frame's.
+    directDomUpdates: true,
+    useFlushSync: false,
+    onChange: (instance) => setAtEnd(instance.options.count === 0 || instance.isAtEnd(FOLLOW_THRESHOLD_PX)),
   });
-
 
   // Where a freshly opened conversation starts: at its end, or at the message searched for.
   useLayoutEffect(() => {
@@ -171,7 +181,6 @@ function MessageListImpl({ messages, tree, liveMessageId, retry, requestIds, thi
   const highlightedId = focus && focus.nonce !== expiredFocus ? focus.messageId : null;
   const items = virtualizer.getVirtualItems();
   if (virtualizerStarted !== 0) record('message list: virtualiser', performance.now() - virtualizerStarted);
-  const atEnd = count === 0 || virtualizer.isAtEnd(FOLLOW_THRESHOLD_PX);
 
   const onScroll = () => {
     const element = scroller.current;
@@ -201,7 +210,7 @@ function MessageListImpl({ messages, tree, liveMessageId, retry, requestIds, thi
           role="log"
           aria-live="off"
           aria-label={t('chat.messagesLabel')}
-          style={{ height: virtualizer.getTotalSize() }}
+          ref={virtualizer.containerRef}
         >
           {items.map((item) => {
             const message = messages[heldStart + item.index];
@@ -213,7 +222,6 @@ function MessageListImpl({ messages, tree, liveMessageId, retry, requestIds, thi
                 className="message-slot"
                 data-index={item.index}
                 ref={virtualizer.measureElement}
-                style={{ transform: `translateY(${item.start}px)` }}
               >
                 <MessageRow
                   message={message}
