@@ -185,9 +185,10 @@ function deferred<T = void>() {
   return { promise, resolve, reject };
 }
 
-function startedUpdate(conversationId = 'c1'): StreamUpdate {
+function startedUpdate(conversationId = 'c1', contextLeftOut = 0): StreamUpdate {
   return {
     type: 'started',
+    contextLeftOut,
     conversationId,
     userMessage: aMessage({ id: 'u1', role: 'user', content: 'Hi there', conversationId, createdAt: 1 }),
     assistantMessage: aMessage({
@@ -377,6 +378,25 @@ describe('App with a backend', () => {
     expect(contentOf(rows()[1])).toBe('Hello!');
   });
 
+  it('says under a reply how many of the oldest messages its request left out', async () => {
+    mockBackend({
+      status: demoStatus,
+      send: ({ emit }) => {
+        emit(startedUpdate('c1', 42));
+        emit({ type: 'delta', text: 'Hello!' });
+        emit(finished());
+        return Promise.resolve({ conversationId: 'c1', assistantMessageId: 'a1', status: 'complete', budget: null });
+      },
+    });
+    renderApp();
+    await screen.findByTestId('demo-banner');
+    typeAndSend('Hi there');
+    await screen.findByTestId('send-button');
+    expect(contentOf(rows()[1])).toBe('Hello!');
+    expect(within(rows()[1]).getByTestId('context-left-out').textContent).toBe('42 earlier messages not sent to the model');
+    expect(within(rows()[0]).queryByTestId('context-left-out')).toBeNull();
+  });
+
   it('stops a reply with Escape and keeps the partial text', async () => {
     const stopped = deferred<string>();
     mockBackend({
@@ -417,7 +437,7 @@ describe('App with a backend', () => {
       },
       continueReply: ({ request, emit }) => {
         const resumed = aMessage({ id: request, role: 'assistant', parentId: 'u1', content: 'Some text', status: 'streaming' });
-        emit({ type: 'resumed', conversationId: 'c1', assistantMessage: resumed });
+        emit({ type: 'resumed', contextLeftOut: 0, conversationId: 'c1', assistantMessage: resumed });
         emit({ type: 'delta', text: ' and the rest.' });
         emit(finished());
         return Promise.resolve({ conversationId: 'c1', assistantMessageId: request, status: 'complete', budget: null });
@@ -470,7 +490,7 @@ describe('App with a backend', () => {
       messages: () => storedThread('c1', [['Hi', 'First answer']]),
       regenerate: ({ emit }) => {
         const assistantMessage = aMessage({ id: 'a1b', role: 'assistant', parentId: 'u1', status: 'streaming', createdAt: 50 });
-        emit({ type: 'started', conversationId: 'c1', userMessage: null, assistantMessage });
+        emit({ type: 'started', contextLeftOut: 0, conversationId: 'c1', userMessage: null, assistantMessage });
         emit({ type: 'delta', text: 'Second answer' });
         emit(finished());
         return Promise.resolve({ conversationId: 'c1', assistantMessageId: 'a1b', status: 'complete', budget: null });
@@ -504,7 +524,7 @@ describe('App with a backend', () => {
         // The core makes the edited prompt's sibling: same parent as the message it edits.
         const userMessage = aMessage({ id: 'u2b', role: 'user', parentId: request.editOf === 'u2' ? 'a1' : null, content: request.prompt, createdAt: 60 });
         const assistantMessage = aMessage({ id: 'a2b', role: 'assistant', parentId: 'u2b', status: 'streaming', createdAt: 61 });
-        emit({ type: 'started', conversationId: 'c1', userMessage, assistantMessage });
+        emit({ type: 'started', contextLeftOut: 0, conversationId: 'c1', userMessage, assistantMessage });
         emit({ type: 'delta', text: 'The Yangtze.' });
         emit(finished());
         return Promise.resolve({ conversationId: 'c1', assistantMessageId: 'a2b', status: 'complete', budget: null });
@@ -539,7 +559,7 @@ describe('App with a backend', () => {
         sent.push(request);
         const userMessage = aMessage({ id: 'u1b', role: 'user', parentId: null, content: request.prompt, createdAt: 60 });
         const assistantMessage = aMessage({ id: 'a1b', role: 'assistant', parentId: 'u1b', status: 'streaming', createdAt: 61 });
-        emit({ type: 'started', conversationId: 'c1', userMessage, assistantMessage });
+        emit({ type: 'started', contextLeftOut: 0, conversationId: 'c1', userMessage, assistantMessage });
         emit({ type: 'delta', text: 'Good evening!' });
         emit(finished());
         return Promise.resolve({ conversationId: 'c1', assistantMessageId: 'a1b', status: 'complete', budget: null });

@@ -847,6 +847,8 @@ struct StreamPrinter {
     text: String,
     calls: Vec<desk_core::ToolCall>,
     tool_messages: Vec<String>,
+    /// How many of the thread's oldest messages the request left out (its context window).
+    context_left_out: usize,
     finished: Option<serde_json::Value>,
 }
 
@@ -925,9 +927,11 @@ impl StreamPrinter {
                 conversation_id,
                 assistant_message,
                 tool_messages,
+                context_left_out,
                 ..
             } => {
                 tracing::debug!(%conversation_id, "reply started");
+                self.note_context_left_out(context_left_out);
                 self.reply_id = Some(assistant_message.id.clone());
                 self.tool_messages = tool_messages
                     .unwrap_or_default()
@@ -938,8 +942,10 @@ impl StreamPrinter {
             StreamUpdate::Resumed {
                 conversation_id,
                 assistant_message,
+                context_left_out,
             } => {
                 tracing::debug!(%conversation_id, "reply resumed");
+                self.note_context_left_out(context_left_out);
                 self.text = assistant_message.content.clone();
                 self.reply_id = Some(assistant_message.id.clone());
             }
@@ -955,9 +961,21 @@ impl StreamPrinter {
                     "finishReason": finish_reason,
                     "usage": usage,
                     "costCny": cost_cny,
+                    "contextLeftOut": self.context_left_out,
                     "error": error.map(|e| serde_json::json!({"code": e.code, "message": e.message})),
                 }));
             }
+        }
+    }
+
+    /// A thread longer than the model's context is sent as its newest messages: said on stderr
+    /// (the answer on stdout stays clean), and in `--json`'s object.
+    fn note_context_left_out(&mut self, left_out: usize) {
+        self.context_left_out = left_out;
+        if left_out > 0 && !self.json {
+            eprintln!(
+                "note: the {left_out} oldest messages of this conversation were not sent: it is longer than the model can read at once"
+            );
         }
     }
 

@@ -66,6 +66,52 @@ async fn chat_then_list_and_show() {
     assert_eq!(messages[3]["model"], "qwen-max");
 }
 
+/// A conversation longer than the model's context is sent as its newest messages; the CLI says
+/// so on stderr (stdout keeps only the answer) and in `--json`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conversation_longer_than_the_context_says_what_was_left_out() {
+    let emulator = RunningEmulator::start_local().await.expect("emulator");
+    let env = Env::new(emulator.base_url());
+    // ~6,700 tokens each by the client's estimate: qwen-max's context holds three beside its reply.
+    let long = |i: usize| format!("turn {i}: {}", "word ".repeat(4_000));
+    let key = Some(DEFAULT_API_KEY);
+    let out = env
+        .run(&["chat", "--model", "qwen-max", &long(0)], key)
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not sent"), "{}", stderr(&out));
+    let id = list_json(&env).await[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let chat_in = |prompt: String, json: bool| {
+        let mut args = vec!["chat", "--conversation", &id, "--model", "qwen-max"];
+        args.extend(json.then_some("--json"));
+        let command = env.command(&[args, vec![prompt.as_str()]].concat(), key);
+        Env::output(command, None)
+    };
+    for i in 1..5 {
+        let out = chat_in(long(i), false).await;
+        assert!(out.status.success(), "turn {i}: {}", stderr(&out));
+    }
+    let out = chat_in(long(5), false).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("oldest messages of this conversation were not sent"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stdout(&out).contains("not sent"),
+        "stdout keeps only the answer"
+    );
+
+    let reply = json(&chat_in("and the gist?".into(), true).await);
+    let left_out = reply["contextLeftOut"].as_u64().expect("contextLeftOut");
+    // 13 messages on the path (six turns and the prompt): the oldest of them are left out.
+    assert!((1..13).contains(&left_out), "{reply}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dashscope_errors_exit_non_zero_with_code_and_message() {
     let emulator = RunningEmulator::start_local().await.expect("emulator");

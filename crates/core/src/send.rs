@@ -87,11 +87,17 @@ pub enum StreamUpdate {
         /// reply that made the calls and this one. Absent for every other command.
         #[serde(skip_serializing_if = "Option::is_none")]
         tool_messages: Option<Vec<Message>>,
+        /// How many of the path's oldest messages were left out of the request because the
+        /// thread is longer than the model's context (0: the whole path was sent). Known only
+        /// here: the stored thread keeps every message.
+        context_left_out: usize,
     },
     /// A cut reply is being continued in place; deltas append to its text.
     Resumed {
         conversation_id: String,
         assistant_message: Box<Message>,
+        /// As for [`StreamUpdate::Started`].
+        context_left_out: usize,
     },
     /// Text added to the reply.
     Delta { text: String },
@@ -212,7 +218,7 @@ fn build_request(
     info: &ModelInfo,
     params: &ChatParams,
     path: &[Message],
-) -> Result<ChatRequest, DeskError> {
+) -> Result<FittedRequest, DeskError> {
     let sees_images = info.accepts(Modality::Image);
     let mut messages = Vec::with_capacity(path.len() + 1);
     if let Some(system) = params
@@ -319,31 +325,47 @@ fn build_request(
     p.seed = params.seed.and_then(|seed| u32::try_from(seed).ok());
     p.stop = params.stop.clone();
     p.max_tokens = params.max_tokens.and_then(|max| u32::try_from(max).ok());
-    bailian::prepare::fit_to_context(&mut request, info);
+    let left_out = bailian::prepare::fit_to_context(&mut request, info);
     for turn in &mut request.messages {
         for image in &mut turn.images {
             let (_, bytes) = store.attachment_data(image)?;
             *image = bailian::media::image_bytes_data_uri(&bytes)?;
         }
     }
-    Ok(request)
+    Ok(FittedRequest { request, left_out })
+}
+
+/// A chat request fitted to its model's context, and how many of the path's oldest messages
+/// that left out.
+struct FittedRequest {
+    request: ChatRequest,
+    left_out: usize,
 }
 
 /// What a reply streams from: a model, or a Bailian App (`app:<app_id>`, see
 /// [`crate::assistants`]).
 enum Call {
-    Chat(ChatRequest),
+    Chat(FittedRequest),
     App(AppRequest),
 }
 
 impl Call {
+    /// How many of the path's oldest messages the request leaves out (an app keeps its own
+    /// session, so none).
+    fn context_left_out(&self) -> usize {
+        match self {
+            Call::Chat(fitted) => fitted.left_out,
+            Call::App(_) => 0,
+        }
+    }
+
     async fn open(
         &self,
         client: &Client,
         on_retry: impl FnMut(&RetryNotice),
     ) -> bailian::Result<ChatStream> {
         match self {
-            Call::Chat(request) => client.chat_stream_observed(request, on_retry).await,
+            Call::Chat(fitted) => client.chat_stream_observed(&fitted.request, on_retry).await,
             Call::App(request) => client.app_stream_observed(request, on_retry).await,
         }
     }
@@ -756,6 +778,7 @@ impl Desk {
             user_message: Some(Box::new(user_message)),
             assistant_message: Box::new(assistant_message),
             tool_messages: None,
+            context_left_out: request_to_send.context_left_out(),
         });
         self.stream_reply(
             Reply::fresh(
@@ -826,6 +849,7 @@ impl Desk {
             user_message: None,
             assistant_message: Box::new(assistant_message),
             tool_messages: None,
+            context_left_out: call.context_left_out(),
         });
         self.stream_reply(
             Reply::fresh(connection, conversation_id, reply_id, model, call),
@@ -887,11 +911,11 @@ impl Desk {
             let reopened = store.reopen_for_continuation(&reply.id)?;
             (reopened, chat_request)
         };
-        chat_request.messages.push(ChatMessage {
+        chat_request.request.messages.push(ChatMessage {
             partial: true,
             ..ChatMessage::new(Role::Assistant, reply.content.clone())
         });
-        let model = chat_request.model.clone();
+        let model = chat_request.request.model.clone();
         tracing::info!(reply = %reply.id, chars = reply.content.len(), "continuing a cut reply");
         let conversation_id = reply.conversation_id.clone();
         let text = reply.content.clone();
@@ -901,6 +925,7 @@ impl Desk {
         on_update(StreamUpdate::Resumed {
             conversation_id: conversation_id.clone(),
             assistant_message: Box::new(reply),
+            context_left_out: chat_request.left_out,
         });
         self.stream_reply(
             Reply {
@@ -995,6 +1020,7 @@ impl Desk {
             user_message: None,
             assistant_message: Box::new(assistant_message),
             tool_messages: Some(tool_messages),
+            context_left_out: call.context_left_out(),
         });
         self.stream_reply(
             Reply::fresh(connection, conversation_id, reply_id, model, call),
@@ -1376,7 +1402,7 @@ mod tests {
             &store.path_to(&turn[0].id).expect("path"),
         )
         .expect("text only");
-        assert!(request.messages[0].images.is_empty());
+        assert!(request.request.messages[0].images.is_empty());
     }
 
     /// Only the images of turns that are sent are read and encoded: in a thread longer than the
@@ -1427,11 +1453,12 @@ mod tests {
                 ],
             )
             .expect("insert");
-        let Ok(Call::Chat(request)) =
+        let Ok(Call::Chat(FittedRequest { request, left_out })) =
             request_for(&store, &info, &conversation, &thread[6].id, &thread[7].id)
         else {
             panic!("the request builds without the old image");
         };
+        assert_eq!(left_out, 4);
         let sent: Vec<&str> = request
             .messages
             .iter()

@@ -277,10 +277,18 @@ async fn a_thread_longer_than_the_models_context_sends_its_newest_turns() {
         model: Some("qwen-max".into()),
         ..ask(&format!("turn {i}: {}", "word ".repeat(4_000)))
     };
-    let (first, _) = send(&f.desk, long_ask(0)).await;
+    let left_out = |updates: &[StreamUpdate]| match updates.first() {
+        Some(StreamUpdate::Started {
+            context_left_out, ..
+        }) => *context_left_out,
+        other => panic!("started first: {other:?}"),
+    };
+    let (first, updates) = send(&f.desk, long_ask(0)).await;
+    assert_eq!(left_out(&updates), 0, "a thread that fits is sent whole");
     let c = first.conversation_id.clone();
+    let mut last_updates = Vec::new();
     for i in 1..10 {
-        let (outcome, _) = send(
+        let (outcome, updates) = send(
             &f.desk,
             SendRequest {
                 conversation_id: Some(c.clone()),
@@ -289,8 +297,12 @@ async fn a_thread_longer_than_the_models_context_sends_its_newest_turns() {
         )
         .await;
         assert_eq!(outcome.status, MessageStatus::Complete, "turn {i}");
+        last_updates = updates;
     }
     let sent = sent_turns(&last_body(&f.emulator));
+    // The caller is told how many were left out: the path (9 turns and the new prompt) less
+    // what was sent.
+    assert_eq!(left_out(&last_updates), 19 - sent.len());
     let numbers: Vec<usize> = sent
         .iter()
         .filter(|(role, _)| role == "user")

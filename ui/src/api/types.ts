@@ -149,8 +149,11 @@ export type StreamUpdate =
       /** `submit_tool_results` only: the stored `tool` messages, in order, between the assistant
        * message that made the calls and this reply (absent for every other command). */
       toolMessages?: Message[];
+      /** How many of the path's oldest messages were left out of the request: the thread is
+       * longer than the model's context (0: the whole path was sent). Not stored. */
+      contextLeftOut: number;
     }
-  | { type: 'resumed'; conversationId: string; assistantMessage: Message }
+  | { type: 'resumed'; conversationId: string; assistantMessage: Message; contextLeftOut: number }
   | { type: 'delta'; text: string }
   | { type: 'reasoning'; text: string }
   | { type: 'searchSources'; sources: SearchSource[] }

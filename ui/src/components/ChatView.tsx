@@ -254,6 +254,7 @@ function ChatViewImpl(props: Props) {
           liveMessageId={chat.liveMessageId}
           retry={chat.retry}
           requestIds={chat.requestIds}
+          contextLeftOut={chat.contextLeftOut}
           thinking={chat.thinking}
           focus={chat.focus}
           busy={busy}

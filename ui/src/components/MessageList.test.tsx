@@ -158,6 +158,7 @@ describe('the message list', () => {
       emit = e;
       e({
         type: 'started',
+        contextLeftOut: 0,
         conversationId: 'c1',
         userMessage: aMessage({ id: 'u-new', role: 'user', parentId: 'm9', content: 'More?', createdAt: 2_000_000_000_000 }),
         assistantMessage: aMessage({ id: 'a-new', role: 'assistant', parentId: 'u-new', status: 'streaming', createdAt: 2_000_000_000_001 }),
@@ -205,6 +206,7 @@ describe('the message list', () => {
         liveMessageId: null,
         retry: null,
         requestIds: {},
+        contextLeftOut: {},
         thinking: {},
         busy: false,
         actions: noActions,

@@ -16,6 +16,7 @@ interface Props {
   liveMessageId: string | null;
   retry: RetryNotice | null;
   requestIds: Readonly<Record<string, string>>;
+  contextLeftOut: Readonly<Record<string, number>>;
   thinking: Readonly<Record<string, ThinkingTime>>;
   focus: FocusRequest | null;
   busy: boolean;
@@ -67,7 +68,18 @@ function estimateHeight(message: Message | undefined): number {
  * and a search hit is scrolled to and marked.
  */
 export const MessageList = timedRender('list', MessageListImpl);
-function MessageListImpl({ messages, tree, liveMessageId, retry, requestIds, thinking, focus, busy, actions }: Props) {
+function MessageListImpl({
+  messages,
+  tree,
+  liveMessageId,
+  retry,
+  requestIds,
+  contextLeftOut,
+  thinking,
+  focus,
+  busy,
+  actions,
+}: Props) {
   const { t } = useTranslation();
   const scroller = useRef<HTMLDivElement>(null);
   const placedInitially = useRef(false);
@@ -227,6 +239,7 @@ function MessageListImpl({ messages, tree, liveMessageId, retry, requestIds, thi
                   message={message}
                   retry={message.id === liveMessageId ? retry : null}
                   requestId={requestIds[message.id] ?? null}
+                  contextLeftOut={contextLeftOut[message.id] ?? 0}
                   branchIndex={position.index}
                   branchCount={position.count}
                   highlighted={message.id === highlightedId}

@@ -24,6 +24,7 @@ function renderRow(message: Message, overrides: Partial<MessageRowProps> = {}) {
     message,
     retry: null,
     requestId: null,
+    contextLeftOut: 0,
     branchIndex: 0,
     branchCount: 1,
     highlighted: false,
@@ -116,6 +117,25 @@ describe('MessageRow', () => {
     const usage = { inputTokens: 10, outputTokens: 2000, totalTokens: 2010 };
     renderRow(aMessage({ id: 'a', role: 'assistant', content: 'Done', usage, costCny: 0.00042 }));
     expect(screen.getByTestId('message-usage').textContent).toBe('10 in · 2,000 out · 2,010 tokens · ¥0.00042');
+  });
+
+  it('says how many earlier messages a reply was written without, in both languages', async () => {
+    const reply = aMessage({ id: 'a', role: 'assistant', content: 'Done' });
+    renderRow(reply, { contextLeftOut: 7730 });
+    const note = screen.getByTestId('context-left-out');
+    expect(note.textContent).toBe('7,730 earlier messages not sent to the model');
+    expect(note.getAttribute('title')).toContain('longer than the model can read at once');
+    cleanup();
+    renderRow(reply, { contextLeftOut: 1 });
+    expect(screen.getByTestId('context-left-out').textContent).toBe('1 earlier message not sent to the model');
+    cleanup();
+    await i18n.changeLanguage('zh-CN');
+    renderRow(reply, { contextLeftOut: 7730 });
+    expect(screen.getByTestId('context-left-out').textContent).toBe('较早的 7,730 条消息未发送给模型');
+    cleanup();
+    // Nothing when the whole thread was sent.
+    renderRow(reply);
+    expect(screen.queryByTestId('context-left-out')).toBeNull();
   });
 
   it('folds the thinking away by default and opens it on request', () => {

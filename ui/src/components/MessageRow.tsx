@@ -25,6 +25,8 @@ export interface MessageRowProps {
   /** Only given to the row that is streaming, so other rows keep equal props. */
   retry: RetryNotice | null;
   requestId: string | null;
+  /** How many of the oldest messages this reply's request left out (0: none, or not known). */
+  contextLeftOut: number;
   /** Position among the message's siblings (its other versions). */
   branchIndex: number;
   branchCount: number;
@@ -39,7 +41,7 @@ export interface MessageRowProps {
 
 function MessageRowView(props: MessageRowProps) {
   const { message, retry, requestId, branchIndex, branchCount, highlighted, busy, actions } = props;
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const isAssistant = message.role === 'assistant';
@@ -280,6 +282,18 @@ function MessageRowView(props: MessageRowProps) {
             </div>
           )}
           {isAssistant ? <UsageLine message={message} /> : null}
+          {isAssistant && props.contextLeftOut > 0 ? (
+            <span
+              className="fine-print message-context-note"
+              data-testid="context-left-out"
+              title={t('message.contextLeftOutHint')}
+            >
+              {t('message.contextLeftOut', {
+                count: props.contextLeftOut,
+                number: formatCount(props.contextLeftOut, i18n.language),
+              })}
+            </span>
+          ) : null}
         </footer>
       )}
     </article>

@@ -27,6 +27,7 @@ function startedDraft(): ChatState {
   const draft = chatReducer(initialChatState, { type: 'newChat', viewKey: 1 });
   return chatReducer(draft, {
     type: 'started',
+    contextLeftOut: 0,
     viewKey: draft.viewKey,
     conversationId: 'c1',
     userMessage,
@@ -147,7 +148,7 @@ describe('chatReducer', () => {
     const { viewKey } = state0;
     const state = run(
       state0,
-      { type: 'resumed', viewKey, assistantMessage: { ...partial, status: 'streaming' } },
+      { type: 'resumed', contextLeftOut: 0, viewKey, assistantMessage: { ...partial, status: 'streaming' } },
       streamed(viewKey, 'a1', 'and the rest.'),
       finished(viewKey, 'a1'),
     );
@@ -161,7 +162,7 @@ describe('chatReducer', () => {
     const regenerated = message({ id: 'a2', role: 'assistant', parentId: 'u1', status: 'streaming', createdAt: 3 });
     const state = run(
       state0,
-      { type: 'started', viewKey: state0.viewKey, conversationId: 'c1', userMessage: null, assistantMessage: regenerated },
+      { type: 'started', contextLeftOut: 0, viewKey: state0.viewKey, conversationId: 'c1', userMessage: null, assistantMessage: regenerated },
       streamed(state0.viewKey, 'a2', 'Second'),
     );
     expect(shown(state)).toEqual(['Hi', 'Second']);
@@ -169,6 +170,27 @@ describe('chatReducer', () => {
 
     const back = chatReducer(state, { type: 'branchStepped', viewKey: state.viewKey, messageId: 'a2', step: -1 });
     expect(shown(back)).toEqual(['Hi', 'First']);
+  });
+
+  it('keeps how many earlier messages each reply was written without, for as long as the view lasts', () => {
+    const first = message({ id: 'a1', role: 'assistant', parentId: 'u1', content: 'First', createdAt: 2 });
+    const state0 = loaded([{ ...userMessage, createdAt: 1 }, first]);
+    const { viewKey } = state0;
+    const regenerated = message({ id: 'a2', role: 'assistant', parentId: 'u1', status: 'streaming', createdAt: 3 });
+    const state = run(
+      state0,
+      { type: 'started', contextLeftOut: 120, viewKey, conversationId: 'c1', userMessage: null, assistantMessage: regenerated },
+      streamed(viewKey, 'a2', 'Second'),
+      finished(viewKey, 'a2'),
+    );
+    expect(state.contextLeftOut).toEqual({ a2: 120 });
+    // A reply sent whole adds nothing; the same reply continued with everything sent has no note.
+    const whole = chatReducer(state, { type: 'resumed', contextLeftOut: 0, viewKey, assistantMessage: first });
+    expect(whole.contextLeftOut).toEqual({ a2: 120 });
+    const resumed = chatReducer(whole, { type: 'resumed', contextLeftOut: 0, viewKey, assistantMessage: { ...regenerated, status: 'streaming' } });
+    expect(resumed.contextLeftOut).toEqual({});
+    // Another conversation's view starts without any.
+    expect(chatReducer(state, { type: 'newChat', viewKey: viewKey + 1 }).contextLeftOut).toEqual({});
   });
 
   it('removes a deleted message with the replies that follow it', () => {

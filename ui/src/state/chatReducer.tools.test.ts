@@ -29,6 +29,7 @@ describe('chatReducer with tool results', () => {
     const reply = message({ id: 'a2', role: 'assistant', parentId: 't2', status: 'streaming', createdAt: 4 });
     const next = chatReducer(withOther, {
       type: 'started',
+      contextLeftOut: 0,
       viewKey: 1,
       conversationId: 'c1',
       userMessage: null,
@@ -45,6 +46,7 @@ describe('chatReducer with tool results', () => {
     const state = loaded();
     const started = chatReducer(state, {
       type: 'started',
+      contextLeftOut: 0,
       viewKey: 1,
       conversationId: 'c1',
       userMessage: null,
@@ -71,6 +73,7 @@ describe('chatReducer with tool results', () => {
     const reply = message({ id: 'a2', role: 'assistant', parentId: 't1', status: 'streaming', createdAt: 4 });
     const started = chatReducer(state, {
       type: 'started',
+      contextLeftOut: 0,
       viewKey: 1,
       conversationId: 'c1',
       userMessage: null,

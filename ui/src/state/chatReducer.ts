@@ -64,6 +64,9 @@ export interface ChatState {
   retry: RetryNotice | null;
   /** DashScope request ids, known only from a command's rejection, keyed by assistant message id. */
   requestIds: Readonly<Record<string, string>>;
+  /** How many of the oldest messages a reply's request left out (over the model's context),
+   * keyed by assistant message id; known only from the stream that wrote it. */
+  contextLeftOut: Readonly<Record<string, number>>;
   thinking: Readonly<Record<string, ThinkingTime>>;
   focus: FocusRequest | null;
   /** What screen readers hear about the reply: the list itself is not a live region, since
@@ -87,8 +90,9 @@ export type ChatAction =
       assistantMessage: Message;
       /** Tool results stored ahead of the reply (`submit_tool_results`), in order. */
       toolMessages?: readonly Message[];
+      contextLeftOut: number;
     }>
-  | Viewed<{ type: 'resumed'; assistantMessage: Message }>
+  | Viewed<{ type: 'resumed'; assistantMessage: Message; contextLeftOut: number }>
   | Viewed<{ type: 'streamed'; messageId: string; content: string; reasoning: string; at: number }>
   | Viewed<{ type: 'searchSources'; messageId: string; sources: SearchSource[] }>
   | Viewed<{ type: 'toolCalls'; messageId: string; calls: ToolCall[] }>
@@ -131,6 +135,7 @@ export const initialChatState: ChatState = {
   liveMessageId: null,
   retry: null,
   requestIds: {},
+  contextLeftOut: {},
   thinking: {},
   focus: null,
   announcement: null,
@@ -151,6 +156,15 @@ function freshView(
     loading,
     focus: focusMessageId ? { messageId: focusMessageId, nonce: ++focusNonce } : null,
   };
+}
+
+/** `byReply` with `replyId`'s count (none when 0); the same object when nothing changes. */
+function noteLeftOut(byReply: Readonly<Record<string, number>>, replyId: string, count: number) {
+  if ((byReply[replyId] ?? 0) === count) return byReply;
+  const next = { ...byReply };
+  if (count > 0) next[replyId] = count;
+  else delete next[replyId];
+  return next;
 }
 
 function positionsOf(tree: MessageTree, path: readonly string[]): number[] {
@@ -282,12 +296,19 @@ function reduce(state: ChatState, action: ChatAction): ChatState {
         liveMessageId: assistantMessage.id,
         retry: null,
         announcement: 'replying',
+        contextLeftOut: noteLeftOut(state.contextLeftOut, assistantMessage.id, action.contextLeftOut),
       };
     }
 
     case 'resumed': {
       const next = upsert(state, [action.assistantMessage], state.selections);
-      return { ...next, liveMessageId: action.assistantMessage.id, retry: null, announcement: 'replying' };
+      return {
+        ...next,
+        liveMessageId: action.assistantMessage.id,
+        retry: null,
+        announcement: 'replying',
+        contextLeftOut: noteLeftOut(state.contextLeftOut, action.assistantMessage.id, action.contextLeftOut),
+      };
     }
 
     case 'streamed': {

@@ -246,11 +246,17 @@ export function useChatSession(options: {
               userMessage: update.userMessage,
               assistantMessage: update.assistantMessage,
               toolMessages: update.toolMessages,
+              contextLeftOut: update.contextLeftOut,
             });
             begin(update.conversationId, update.assistantMessage.id);
             return;
           case 'resumed':
-            showStreamed({ type: 'resumed', viewKey, assistantMessage: update.assistantMessage });
+            showStreamed({
+              type: 'resumed',
+              viewKey,
+              assistantMessage: update.assistantMessage,
+              contextLeftOut: update.contextLeftOut,
+            });
             begin(update.conversationId, update.assistantMessage.id);
             return;
           case 'delta':

@@ -618,7 +618,7 @@ export class MockBackend {
     };
     list.push(userMessage);
     const assistant = this.newAssistant(conversation, userMessage.id, conversation.model);
-    channel.onmessage({ type: 'started', conversationId: conversation.id, userMessage, assistantMessage: { ...assistant } });
+    channel.onmessage({ type: 'started', contextLeftOut: 0, conversationId: conversation.id, userMessage, assistantMessage: { ...assistant } });
     if (assistantApp) {
       // The app's thoughts are the reply's reasoning, its document references its sources.
       const answer = assistantReply(request.prompt, assistantApp.name);
@@ -1298,6 +1298,7 @@ export class MockBackend {
       const assistant = this.newAssistant(conversation, parentId, caller.model ?? conversation.model);
       channel.onmessage({
         type: 'started',
+        contextLeftOut: 0,
         conversationId: conversation.id,
         userMessage: null,
         assistantMessage: { ...assistant },
@@ -1315,7 +1316,7 @@ export class MockBackend {
       const question = this.findMessage(previous.parentId);
       const channel = args.onEvent as Channel<StreamUpdate>;
       const assistant = this.newAssistant(conversation, question.id, previous.model ?? conversation.model);
-      channel.onmessage({ type: 'started', conversationId: conversation.id, userMessage: null, assistantMessage: { ...assistant } });
+      channel.onmessage({ type: 'started', contextLeftOut: 0, conversationId: conversation.id, userMessage: null, assistantMessage: { ...assistant } });
       if (question.role === 'tool') return this.stream(channel, assistant, toolAnswer(this.toolRun(question)), null);
       const calls = toolCallsFor(question.content, withDefaults(conversation.params));
       if (calls.length > 0) return this.stream(channel, assistant, '', null, undefined, calls);
@@ -1333,7 +1334,7 @@ export class MockBackend {
       assistant.status = 'streaming';
       assistant.error = null;
       assistant.finishReason = null;
-      channel.onmessage({ type: 'resumed', conversationId: assistant.conversationId, assistantMessage: { ...assistant } });
+      channel.onmessage({ type: 'resumed', contextLeftOut: 0, conversationId: assistant.conversationId, assistantMessage: { ...assistant } });
       return this.stream(
         channel,
         assistant,
