@@ -19,7 +19,8 @@ if [ "$purpose" = "test" ]; then
   # dbus, gnome-keyring, libsecret-tools: the Secret Service test runs GNOME Keyring in a private
   # D-Bus session (dbus-run-session) and checks what it holds with secret-tool.
   # chromium: the browser tests (tests/browser) drive Debian's build; Playwright cannot download one.
-  apt_packages+=(webkit2gtk-driver imagemagick xdotool keyutils dbus gnome-keyring libsecret-tools chromium)
+  # pulseaudio: a sine-wave microphone and a null speaker for the voice tests (test-microphone.sh).
+  apt_packages+=(webkit2gtk-driver imagemagick xdotool keyutils dbus gnome-keyring libsecret-tools chromium pulseaudio)
 fi
 
 missing=()

@@ -7,6 +7,8 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export PATH="$HOME/.cargo/bin:$PATH"
 # The set-up below installs what the Secret Service test needs, so here it fails rather than skips.
 export BAILIAN_DESK_REQUIRE_SECRET_SERVICE=1
+# Likewise the microphone the voice tests record from (scripts/test-microphone.sh, started below).
+export BAILIAN_DESK_REQUIRE_MICROPHONE=1
 
 started=$(date +%s)
 step() {
@@ -28,6 +30,7 @@ step "ui unit tests" npm run test --workspace ui
 # The real UI on its in-memory backend (ui/dist-mock): every screen at three widths, both themes
 # and both languages; screenshots land in tests/browser/screenshots (a CI artifact).
 step "browser tests (headless Chromium)" npm run test --workspace tests/browser
+step "test microphone (PulseAudio)" bash scripts/test-microphone.sh
 step "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 # The app's own tests (src-tauri/tests) make this build the real app binary, with the UI embedded
 # (custom-protocol); the end-to-end journeys below drive that very binary. Building it separately

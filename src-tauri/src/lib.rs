@@ -2,10 +2,12 @@
 //! every behaviour lives in `desk-core`, so the CLI and this app cannot drift apart.
 
 mod commands;
+mod media_capture;
 pub mod memory_poll;
 pub mod rendering;
 
 use desk_core::{DeskConfig, Device};
+use tauri::Manager;
 
 fn refuse_to_start(error: &desk_core::DeskError) -> ! {
     tracing::error!(code = error.code.as_str(), %error, "cannot start");
@@ -34,6 +36,17 @@ pub fn run() {
     }
     let result = tauri::Builder::default()
         .manage(device)
+        .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                window.with_webview(|webview| {
+                    #[cfg(target_os = "linux")]
+                    media_capture::enable(&webview.inner());
+                    #[cfg(not(target_os = "linux"))]
+                    let _ = webview;
+                })?;
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::device_status,
             commands::create_profile,

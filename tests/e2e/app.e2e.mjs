@@ -1,7 +1,8 @@
 // End-to-end journeys through the real app binary: tauri-driver drives WebKitWebDriver, which
 // launches target/debug/bailian-desk-app under Xvfb. The app talks to the real emulator binary.
 //
-// Run by scripts/test.sh (inside xvfb-run); alone: `xvfb-run -a node tests/e2e/app.e2e.mjs`.
+// Run by scripts/test.sh (inside xvfb-run); alone: `xvfb-run -a node tests/e2e/app.e2e.mjs`, after
+// `bash scripts/test-microphone.sh` (the voice journey records from its sine-wave microphone).
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -140,6 +141,59 @@ journey('regenerating a reply keeps both versions as branches you can switch bet
   const replies = stored.messages.filter((m) => m.role === 'assistant');
   assert(replies.length === 2, `expected two stored replies, found ${replies.length}`);
   assert(replies[0].parentId === replies[1].parentId, 'the two replies are not siblings');
+});
+
+// The machine's "microphone" is PulseAudio's sine-wave source and its speaker a null sink
+// (scripts/test-microphone.sh): WebKitGTK records and plays through GStreamer as on a desktop.
+// (WebDriver's session grants the microphone itself; that the app's own web view does, where
+// WebKitGTK alone denies it, is src-tauri's media_capture test.)
+journey('dictation records from the microphone into the composer, and a reply is read aloud', async () => {
+  const env = await liveEnv();
+  const app = await openApp(env);
+  const { browser } = app;
+  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
+  const reply = await sendAndFollow(browser, 'Say something I can listen to');
+
+  // Read aloud: the emulator's speech (MP3) is decoded by WebKit and plays.
+  await clickRevealed(browser, await reply.row.$('[data-testid="read-aloud"]'));
+  await waitFor('the reply to play', async () => {
+    const problem = await browser.$('[data-testid="speech-problem"]');
+    if (await problem.isExisting()) throw new Error(`speech problem: ${await problem.getText()}`);
+    return (await reply.row.$('[data-testid="read-aloud"]')).getAttribute('data-state').then((s) => s === 'playing');
+  }, 20000);
+  assert(await (await browser.$('[data-testid="speech-bar"]')).isExisting(), 'no speech bar while reading');
+  screenshot('voice-reading-aloud');
+  await (await browser.$('[data-testid="stop-reading"]')).click();
+
+  // Push-to-talk: hold the button ~2.5 s; the tone is streamed to recognition as it is heard.
+  const mic = await browser.$('[data-testid="dictate-button"]');
+  await browser.performActions([
+    {
+      type: 'pointer',
+      id: 'mouse',
+      parameters: { pointerType: 'mouse' },
+      actions: [
+        { type: 'pointerMove', origin: mic, x: 0, y: 0 },
+        { type: 'pointerDown', button: 0 },
+        { type: 'pause', duration: 2500 },
+        { type: 'pointerUp', button: 0 },
+      ],
+    },
+  ]);
+  await browser.releaseActions();
+  const input = await browser.$('[data-testid="composer-input"]');
+  const dictated = await waitFor('the recognised words in the composer', async () => {
+    const problem = await browser.$('[data-testid="voice-problem"]');
+    if (await problem.isExisting()) throw new Error(`dictation problem: ${await problem.getText()}`);
+    const value = await input.getValue();
+    return value.includes('from the emulator.') ? value : null;
+  }, 20000);
+  // The emulator recognises a sentence per second of audio it receives: two means the
+  // microphone's sound reached it, not only the button's press.
+  assert(/Sentence 2 from the emulator\./.test(dictated), `dictated: ${dictated}`);
+  console.log(`  dictated: ${dictated}`);
+  screenshot('voice-dictated');
+  await app.close();
 });
 
 journey('tool calls are answered in the app and the next reply follows the results', async () => {
