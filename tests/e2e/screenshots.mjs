@@ -1,7 +1,8 @@
 // Refreshes docs/screenshots/: every screen of the real app (not the mock) under Xvfb, with data
 // made through the CLI against the emulator. Not part of CI; run it when the UI changes:
 //   xvfb-run -a -s "-screen 0 1280x800x24" node tests/e2e/screenshots.mjs
-// (after building the app with custom-protocol, the emulator and the CLI, as for the journeys).
+// (after building the app with custom-protocol, the emulator and the CLI, as for the journeys, and
+// `bash scripts/test-microphone.sh` for the voice shots).
 
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -93,6 +94,35 @@ async function main() {
   await waitFor('a reply', async () => (await browser.$$('[data-testid="message"]')).length > 1);
   await sleep(600);
   keep('chat');
+  // Voice (scripts/test-microphone.sh gives the machine a microphone): a reply read aloud, then
+  // push-to-talk held down while the tone is heard.
+  const replies = await browser.$$('[data-testid="message"][data-role="assistant"]');
+  await browser.execute((el) => el.querySelector('[data-testid="read-aloud"]').click(), replies[replies.length - 1]);
+  await waitFor('reading aloud', async () => (await browser.$('[data-testid="speech-bar"]')).isExisting(), 20000);
+  await sleep(400);
+  keep('voice-read-aloud');
+  await click(browser, '[data-testid="stop-reading"]');
+  const mic = await browser.$('[data-testid="dictate-button"]');
+  const pointer = (actions) => browser.performActions([{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions }]);
+  // Pressed, then moved off the button (it holds the pointer until the release), so the button's
+  // tooltip does not open: under Xvfb without compositing GTK draws it as a black box.
+  await pointer([
+    { type: 'pointerMove', origin: mic, x: 0, y: 0 },
+    { type: 'pointerDown', button: 0 },
+    { type: 'pointerMove', origin: 'viewport', x: 700, y: 150 },
+  ]);
+  await waitFor('recording', async () => (await mic.getAttribute('data-phase')) === 'recording');
+  await sleep(1500);
+  keep('voice-dictation');
+  await pointer([{ type: 'pointerUp', button: 0 }]);
+  await browser.releaseActions();
+  const composer = await browser.$('[data-testid="composer-input"]');
+  await waitFor('the dictated words', async () => (await composer.getValue()).includes('from the emulator.'), 20000);
+  // Emptied as typing would (React's input event), for the screenshots that follow.
+  await browser.execute((el) => {
+    Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(el, '');
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, composer);
   await click(browser, '[data-testid="open-search"]');
   await (await browser.$('[data-testid="search-input"]')).setValue('DashScope');
   await waitFor('a hit', async () => (await browser.$$('[data-testid="search-hit"]')).length > 0);

@@ -124,6 +124,8 @@ describe('editing an image', () => {
       inputImageId: null,
       inputImage: { mime: 'image/png', base64: 'iVBORw==' },
     });
+    // The task runs to its end inside the test, not after the test environment is gone.
+    await waitFor(() => expect(screen.getAllByTestId('image-task')[0].dataset.status).toBe('succeeded'));
 
     // Back to a text-to-image model: the input is dropped, not sent.
     fireEvent.change(screen.getByTestId('image-model'), { target: { value: 'wanx2.1-t2i-turbo' } });

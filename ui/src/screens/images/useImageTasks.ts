@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { createImage, listImageTasks, resumeImageTasks } from '../../api/desk';
 import type { DeskError, ImageJob, ImageTaskView } from '../../api/types';
 
@@ -26,6 +26,15 @@ export function useImageTasks(notify: (error: DeskError) => void): ImageTasks {
   const [tasks, setTasks] = useState<ImageTaskView[]>([]);
   const [loading, setLoading] = useState(true);
   const [creating, setCreating] = useState(0);
+  // A task outlives the screen that started it (the core follows it, and the gallery lists it
+  // when the screen is back); what it reports once the screen is gone is not this screen's state.
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
 
   useEffect(() => {
     let live = true;
@@ -52,13 +61,15 @@ export function useImageTasks(notify: (error: DeskError) => void): ImageTasks {
   const create = useCallback(
     async (job: ImageJob) => {
       setCreating((n) => n + 1);
+      const show = (view: ImageTaskView) => {
+        if (mounted.current) setTasks((current) => upsertTask(current, view));
+      };
       try {
-        const final = await createImage(job, (view) => setTasks((current) => upsertTask(current, view)));
-        setTasks((current) => upsertTask(current, final));
+        show(await createImage(job, show));
       } catch (error) {
         notify(error as DeskError);
       } finally {
-        setCreating((n) => n - 1);
+        if (mounted.current) setCreating((n) => n - 1);
       }
     },
     [notify],
