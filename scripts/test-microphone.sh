@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A microphone and a speaker for the tests on a machine without a sound card: PulseAudio with a
 # sine-wave source (a 440 Hz tone) and a null sink, as the defaults. WebKitGTK finds them through
-# GStreamer, so the app's dictation and read-aloud run for real (src-tauri's media_capture test,
+# GStreamer, so the app's dictation and read-aloud run for real (src-tauri/tests/microphone.rs,
 # the end-to-end voice journey). Where PulseAudio already runs (a desktop session) it is left as
 # it is: its own microphone serves the tests as well. Safe to run again.
 set -euo pipefail

@@ -2,7 +2,7 @@
 //! every behaviour lives in `desk-core`, so the CLI and this app cannot drift apart.
 
 mod commands;
-mod media_capture;
+pub mod media_capture;
 pub mod memory_poll;
 pub mod rendering;
 

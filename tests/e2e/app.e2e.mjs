@@ -146,7 +146,7 @@ journey('regenerating a reply keeps both versions as branches you can switch bet
 // The machine's "microphone" is PulseAudio's sine-wave source and its speaker a null sink
 // (scripts/test-microphone.sh): WebKitGTK records and plays through GStreamer as on a desktop.
 // (WebDriver's session grants the microphone itself; that the app's own web view does, where
-// WebKitGTK alone denies it, is src-tauri's media_capture test.)
+// WebKitGTK alone denies it, is src-tauri/tests/microphone.rs.)
 journey('dictation records from the microphone into the composer, and a reply is read aloud', async () => {
   const env = await liveEnv();
   const app = await openApp(env);
