@@ -90,6 +90,9 @@ function MessageListImpl({
   // Whether the view is at the newest message (the jump button hides), kept from the
   // virtualiser's changes: with its direct DOM updates a scroll no longer re-renders the list.
   const [atEnd, setAtEnd] = useState(true);
+  // What was last set, so the virtualiser's every change (each frame of a stream) does not queue
+  // an update of the list that React would only find unchanged after rendering it again.
+  const atEndShown = useRef(true);
   // Render-to-commit time of the list and its rows, for tests/e2e/perf.mjs's trace.
   const renderStarted = tracing() ? performance.now() : 0;
   useLayoutEffect(() => {
@@ -162,7 +165,12 @@ function MessageListImpl({
     // is still needed waits for its own task instead of being forced into the frame's.
     directDomUpdates: true,
     useFlushSync: false,
-    onChange: (instance) => setAtEnd(instance.options.count === 0 || instance.isAtEnd(FOLLOW_THRESHOLD_PX)),
+    onChange: (instance) => {
+      const now = instance.options.count === 0 || instance.isAtEnd(FOLLOW_THRESHOLD_PX);
+      if (now === atEndShown.current) return;
+      atEndShown.current = now;
+      setAtEnd(now);
+    },
   });
 
   // Where a freshly opened conversation starts: at its end, or at the message searched for.
