@@ -1,9 +1,10 @@
-//! The microphone, for push-to-talk dictation, in the Linux app. WebKitGTK ships with media
-//! capture off (its `enable-media-stream` setting) and denies any permission request that no one
-//! answers, and wry does neither for the app: without this the page has no
-//! `navigator.mediaDevices` and dictation says it is not supported here. The page is the app's
-//! own UI (its CSP loads nothing else), so its requests for an audio input are allowed; a request
-//! for a camera or the screen, which the app never makes, is denied.
+//! The microphone, for push-to-talk dictation, in the Linux app. WebKitGTK denies any permission
+//! request that no one answers, and wry answers none for the app: without this every
+//! `getUserMedia` of the page fails with NotAllowedError (tests/microphone.rs shows it). The page
+//! is the app's own UI (its CSP loads nothing else), so its requests for an audio input are
+//! allowed; a request for a camera or the screen, which the app never makes, is denied. Media
+//! capture itself (`enable-media-stream`) is on by default in the WebKitGTK measured here; it is
+//! turned on anyway so that dictation does not rest on a version's default.
 
 /// Turns media capture on for `webview` and answers its permission requests as above.
 #[cfg(target_os = "linux")]
