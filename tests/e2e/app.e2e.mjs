@@ -16,6 +16,7 @@ import {
   cliBinary,
   lastAssistant,
   openApp,
+  openLiveApp,
   screenshot,
   sendAndFollow,
   sleep,
@@ -37,9 +38,8 @@ journey('a prompt streams token by token, is stored, and is there after a restar
   const env = { BAILIAN_BASE_URL: baseUrl, DASHSCOPE_API_KEY: EMULATOR_KEY, BAILIAN_DESK_HOME: home };
   const prompt = 'Hello from the end-to-end test';
 
-  let app = await openApp(env);
+  let app = await openLiveApp(env);
   const { browser } = app;
-  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
   const reply = await sendAndFollow(browser, prompt);
   assert(
     reply.text.startsWith('This is the Bailian emulator answering as qwen-plus (turn 1).'),
@@ -109,9 +109,8 @@ async function clickRevealed(browser, element) {
 
 journey('regenerating a reply keeps both versions as branches you can switch between', async () => {
   const env = await liveEnv();
-  const app = await openApp(env);
+  const app = await openLiveApp(env);
   const { browser } = app;
-  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
   const first = await sendAndFollow(browser, 'Tell me about branches');
   const regenerate = await first.row.$('[data-testid="regenerate"]');
   await clickRevealed(browser, regenerate);
@@ -149,9 +148,8 @@ journey('regenerating a reply keeps both versions as branches you can switch bet
 // WebKitGTK alone denies it, is src-tauri/tests/microphone.rs.)
 journey('dictation records from the microphone into the composer, and a reply is read aloud', async () => {
   const env = await liveEnv();
-  const app = await openApp(env);
+  const app = await openLiveApp(env);
   const { browser } = app;
-  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
   const reply = await sendAndFollow(browser, 'Say something I can listen to');
 
   // Read aloud: the emulator's speech (MP3) is decoded by WebKit and plays.
@@ -198,9 +196,8 @@ journey('dictation records from the microphone into the composer, and a reply is
 
 journey('tool calls are answered in the app and the next reply follows the results', async () => {
   const env = await liveEnv();
-  const app = await openApp(env);
+  const app = await openLiveApp(env);
   const { browser } = app;
-  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
   // A function for the new chat, through its parameters panel.
   await (await browser.$('[data-testid="params-button"]')).click();
   await (await browser.$('[data-testid="param-tools-example"]')).click();
@@ -246,9 +243,8 @@ journey('tool calls are answered in the app and the next reply follows the resul
 
 journey('an image task started before a restart completes after it', async () => {
   const env = await liveEnv();
-  let app = await openApp(env);
+  let app = await openLiveApp(env);
   let { browser } = app;
-  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
   await (await browser.$('[data-testid="nav-images"]')).click();
   const prompt = await browser.$('[data-testid="image-prompt"]');
   await prompt.waitForDisplayed({ timeout: 15000 });
@@ -264,9 +260,8 @@ journey('an image task started before a restart completes after it', async () =>
   console.log(`  closing the app with the task ${status}`);
   await app.close();
 
-  app = await openApp(env);
+  app = await openLiveApp(env);
   browser = app.browser;
-  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
   await (await browser.$('[data-testid="nav-images"]')).click();
   await waitFor('the image, stored after the restart', async () => {
     const task = await browser.$('[data-testid="image-task"]');
@@ -285,9 +280,8 @@ journey('search finds a message and jumps to it', async () => {
   for (const prompt of ['The zebra crossing plan', 'Something unrelated', 'Another unrelated thing']) {
     execFileSync(cliBinary, ['chat', prompt], { env: { ...process.env, ...env } });
   }
-  const app = await openApp(env);
+  const app = await openLiveApp(env);
   const { browser } = app;
-  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting());
   await waitFor('the conversations', async () => (await browser.$$('[data-testid="conversation-item"]')).length === 3);
   await (await browser.$('[data-testid="open-search"]')).click();
   const input = await browser.$('[data-testid="search-input"]');

@@ -106,6 +106,13 @@ export async function openApp(env) {
   };
 }
 
+/** Opens the app (as `openApp`) and waits until it is in live mode: key and endpoint set. */
+export async function openLiveApp(env, timeoutMs = 15000) {
+  const app = await openApp(env);
+  await waitFor('live mode', async () => (await app.browser.$('[data-mode="live"]')).isExisting(), timeoutMs);
+  return app;
+}
+
 export async function waitFor(what, predicate, timeoutMs = 15000, everyMs = 50) {
   const deadline = Date.now() + timeoutMs;
   let last;

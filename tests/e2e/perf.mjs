@@ -30,6 +30,7 @@ import {
   cleanUp,
   cleanups,
   openApp,
+  openLiveApp,
   screenshot,
   startEmulator,
   waitFor,
@@ -107,9 +108,8 @@ async function main() {
   console.log(`seeded ${MESSAGES} messages through the CLI's import in ${importMs} ms`);
 
   const env = { BAILIAN_BASE_URL: baseUrl, DASHSCOPE_API_KEY: EMULATOR_KEY, BAILIAN_DESK_HOME: home };
-  const app = await openApp(env);
+  const app = await openLiveApp(env, 30000);
   const { browser } = app;
-  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting(), 30000);
   const item = await waitFor('the conversation', async () => {
     const items = await browser.$$('[data-testid="conversation-item"]');
     return items.length ? items[0] : null;

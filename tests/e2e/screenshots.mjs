@@ -15,6 +15,7 @@ import {
   cleanups,
   cliBinary,
   openApp,
+  openLiveApp,
   root,
   screenshot,
   sleep,
@@ -77,9 +78,8 @@ async function main() {
   );
   cli(env, ['chat', '--tools', tools, 'What will the weather be in Hangzhou tomorrow?']);
 
-  const app = await openApp(env);
+  const app = await openLiveApp(env, 30000);
   const { browser } = app;
-  await waitFor('live mode', async () => (await browser.$('[data-mode="live"]')).isExisting(), 30000);
   await click(browser, '[data-testid="conversation-item"]');
   await waitFor('the tool form', async () => (await browser.$('[data-testid="tool-form"]')).isExisting());
   await sleep(600);
